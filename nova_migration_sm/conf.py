@@ -1,0 +1,68 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Configuration options, registered on ``oslo_config.cfg.CONF``.
+
+``list_opts`` is the ``oslo.config.opts`` entry point, so
+``oslo-config-generator --namespace nova_migration_sm`` documents them.
+"""
+
+from oslo_config import cfg
+
+STRICT = 'strict'
+WARN = 'warn'
+OFF = 'off'
+
+GROUP = cfg.OptGroup(
+    'migration_state_machine',
+    title='Migration status state machine',
+    help='How Migration.status moves are checked against the machine of '
+         'the migration type.')
+
+OPTS = [
+    cfg.StrOpt(
+        'enforcement',
+        default=STRICT,
+        choices=[
+            (STRICT, 'Refuse a move the machine does not allow: create() '
+                     'and save() raise and nothing is written.'),
+            (WARN, 'Log one WARNING per move strict would refuse, then '
+                   'write it anyway. Use it to roll out on a live cloud.'),
+            (OFF, 'No check at all; the plain object behaviour.'),
+        ],
+        help='What create() and save() do with a status the machine of '
+             'the migration type does not allow.'),
+    cfg.BoolOpt(
+        'detect_stale_writes',
+        default=True,
+        help='Refuse (MigrationStatusConflict) a save whose object last saw '
+             'another status than the database now holds. When false, the '
+             'move is checked from the status the database holds and '
+             'written if that move is allowed; Nova 34.0.0 relies on such '
+             'overwrites in a race (evacuation completed -> done, bug '
+             '1764883).'),
+]
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    """Register the options on ``conf``."""
+    conf.register_group(GROUP)
+    conf.register_opts(OPTS, group=GROUP)
+
+
+def list_opts() -> list[tuple[cfg.OptGroup, list[cfg.Opt]]]:
+    """The ``oslo.config.opts`` entry point."""
+    return [(GROUP, OPTS)]
+
+
+CONF = cfg.CONF
+register_opts(CONF)

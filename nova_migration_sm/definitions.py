@@ -1,0 +1,179 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The migration status machines, as data: one edge per line.
+
+Each edge is ``(FROM, TO, WHERE)``: ``WHERE`` is the place in Nova 34.0.0
+(path relative to ``nova/``, line, function) whose code makes that move,
+so a reviewer can check every line against Nova. ``CREATE`` as ``FROM``
+marks the status a new record is created with. A same-value write is a
+no-op, never an edge. Nothing here is derived; :mod:`.machines` builds the
+automaton machines, lookup tables, glossary and diagrams from it.
+
+``terminal`` lists the statuses in which Nova considers the migration over
+(not "in progress"). Some have late edges out of them, all taken by Nova
+after the fact: an ``errors_out_migration`` wrapper that fails after the
+end status was written, the orphan cleanup turning ``error`` into
+``failed``, an evacuation's source compute coming back.
+"""
+
+import dataclasses
+
+from nova_migration_sm.statuses import MigrationStatus as S
+from nova_migration_sm.statuses import MigrationType as T
+
+CREATE = None
+"""The ``FROM`` of an edge that creates the record."""
+
+# NOTE: errors_out_migration (compute/manager.py:112-145) writes 'error' at
+# line 124 whatever the status was; each edge it causes names the decorated
+# method. The resource tracker's stale-record periodic
+# (compute/resource_tracker.py:1627) errors any status it lists as in
+# progress or error; those moves are all already here through other paths.
+_ERRORS_OUT = 'compute/manager.py:124 errors_out_migration_ctxt via '
+_RT_STALE = 'compute/resource_tracker.py:1627 _update_usage_from_migrations'
+_ORPHAN_CLEANUP = ('compute/manager.py:11837 '
+                   'ComputeManager._cleanup_incomplete_migrations')
+
+
+@dataclasses.dataclass(frozen=True)
+class MachineDefinition:
+    """The declared machine of one or more migration types."""
+
+    migration_types: tuple[str, ...]
+    cross_cell_move: bool
+    terminal: tuple[str, ...]
+    edges: tuple[tuple[str | None, str, str], ...]
+    summary: str
+
+
+# Cold migration and resize inside one cell (the two types share the path;
+# conductor/tasks/migrate.py:137-138 picks the type from the flavors).
+COLD_SAME_CELL = MachineDefinition(
+    migration_types=(T.MIGRATION, T.RESIZE),
+    cross_cell_move=False,
+    terminal=(S.CONFIRMED, S.REVERTED, S.ERROR, S.FAILED),
+    summary='Cold migration and resize within one cell.',
+    edges=(
+        # FROM             TO                 WHERE (Nova 34.0.0, nova/...)
+        (CREATE,           S.PRE_MIGRATING,   'conductor/tasks/migrate.py:151 MigrationTask._preallocate_migration; compute/resource_tracker.py:426 ResourceTracker._create_migration (legacy)'),
+        (S.PRE_MIGRATING,  S.MIGRATING,       'compute/manager.py:6360 ComputeManager._resize_instance (source)'),
+        (S.MIGRATING,      S.POST_MIGRATING,  'compute/manager.py:6389 ComputeManager._resize_instance (source)'),
+        (S.POST_MIGRATING, S.FINISHED,        'compute/manager.py:6631 ComputeManager._finish_resize (destination)'),
+        (S.FINISHED,       S.CONFIRMING,      'compute/api.py:4145 API.confirm_resize (user, or _poll_unconfirmed_resizes)'),
+        (S.CONFIRMING,     S.CONFIRMED,       'compute/resource_tracker.py:633 drop_move_claim_at_source via compute/manager.py:5090 _confirm_resize'),
+        (S.FINISHED,       S.CONFIRMED,       'compute/resource_tracker.py:633 drop_move_claim_at_source; server deleted in VERIFY_RESIZE, compute/api.py:2651-2685'),
+        (S.FINISHED,       S.REVERTING,       'compute/api.py:4073 API.revert_resize'),
+        (S.REVERTING,      S.REVERTED,        'compute/resource_tracker.py:654 drop_move_claim_at_dest via compute/manager.py:5650 revert_resize'),
+        (S.PRE_MIGRATING,  S.ERROR,           'conductor/tasks/migrate.py:397 MigrationTask.rollback; ' + _ERRORS_OUT + '_do_prep_resize (:5997)'),
+        (S.MIGRATING,      S.ERROR,           _ERRORS_OUT + '_resize_instance (:6354)'),
+        (S.POST_MIGRATING, S.ERROR,           _ERRORS_OUT + '_resize_instance (:6354), finish_resize (:6644)'),
+        (S.FINISHED,       S.ERROR,           'compute/manager.py:10573 _poll_unconfirmed_resizes; ' + _ERRORS_OUT + 'finish_resize (:6644)'),
+        (S.CONFIRMING,     S.ERROR,           _ERRORS_OUT + 'confirm_resize (:4959)'),
+        (S.CONFIRMED,      S.ERROR,           _ERRORS_OUT + 'confirm_resize (:4959), its finally deletes allocations after confirmed'),
+        (S.REVERTING,      S.ERROR,           _ERRORS_OUT + 'revert_resize (:5608)'),
+        (S.REVERTED,       S.ERROR,           _ERRORS_OUT + 'revert_resize (:5608), finish_revert_resize (:5659)'),
+        (S.ERROR,          S.FAILED,          _ORPHAN_CLEANUP),
+    ),
+)
+
+# Cross-cell (snapshot-based) cold migration and resize. Nova keeps two rows
+# with one uuid: S in the source cell and T, a copy, in the target cell
+# (conductor/tasks/cross_cell_migrate.py). A row cannot tell which it is,
+# so the machine is the union of both paths.
+COLD_CROSS_CELL = MachineDefinition(
+    migration_types=(T.MIGRATION, T.RESIZE),
+    cross_cell_move=True,
+    terminal=(S.CONFIRMED, S.REVERTED, S.ERROR, S.FAILED),
+    summary='Cold migration and resize across cells: source (S) and target (T) rows.',
+    edges=(
+        # FROM             TO                 WHERE (Nova 34.0.0, nova/...)
+        (CREATE,           S.PRE_MIGRATING,   'T: conductor/tasks/cross_cell_migrate.py:105-107 TargetDBSetupTask._copy_migrations (copy of the active row)'),
+        (S.PRE_MIGRATING,  S.MIGRATING,       'S: compute/manager.py:6261 ComputeManager._prep_snapshot_based_resize_at_source'),
+        (S.MIGRATING,      S.POST_MIGRATING,  'S: compute/manager.py:6311 ComputeManager._prep_snapshot_based_resize_at_source'),
+        (S.POST_MIGRATING, S.CONFIRMED,       'S: compute/resource_tracker.py:633 drop_move_claim_at_source via compute/manager.py:5249 _confirm_snapshot_based_resize_at_source'),
+        (S.POST_MIGRATING, S.REVERTING,       'S: conductor/tasks/cross_cell_migrate.py:1288-1292 RevertResizeTask._update_migration_in_source_cell (copied from T)'),
+        (S.REVERTING,      S.REVERTED,        'S: compute/manager.py:5602 ComputeManager._finish_revert_snapshot_based_resize_at_source'),
+        (S.PRE_MIGRATING,  S.ERROR,           'S: conductor/tasks/migrate.py:397 MigrationTask.rollback; S: ' + _ERRORS_OUT + 'prep_snapshot_based_resize_at_source (:6195); T: ' + _ERRORS_OUT + 'finish_snapshot_based_resize_at_dest (:6728)'),
+        (S.MIGRATING,      S.ERROR,           'S: conductor/tasks/migrate.py:397 MigrationTask.rollback; S: ' + _ERRORS_OUT + 'prep_snapshot_based_resize_at_source (:6195)'),
+        (S.POST_MIGRATING, S.ERROR,           'S: conductor/tasks/migrate.py:397 MigrationTask.rollback; S: ' + _ERRORS_OUT + 'confirm_snapshot_based_resize_at_source (:5150)'),
+        (S.CONFIRMED,      S.ERROR,           'S: ' + _ERRORS_OUT + 'confirm_snapshot_based_resize_at_source (:5150), its finally deletes allocations after confirmed'),
+        (S.REVERTING,      S.ERROR,           'S: ' + _ERRORS_OUT + 'finish_revert_snapshot_based_resize_at_source (:5450); T: revert_snapshot_based_resize_at_dest (:5337); S/T: conductor/tasks/cross_cell_migrate.py:1462 RevertResizeTask.rollback'),
+        (S.PRE_MIGRATING,  S.FINISHED,        'T: compute/manager.py:6809 ComputeManager._finish_snapshot_based_resize_at_dest'),
+        (S.FINISHED,       S.CONFIRMING,      'T: compute/api.py:4145 API.confirm_resize'),
+        (S.CONFIRMING,     S.CONFIRMED,       'T: conductor/tasks/cross_cell_migrate.py:994 ConfirmResizeTask._finish_confirm_in_target_cell'),
+        (S.FINISHED,       S.CONFIRMED,       'T: conductor/tasks/cross_cell_migrate.py:994 ConfirmResizeTask._finish_confirm_in_target_cell (server deleted, compute/api.py:2680-2682)'),
+        (S.FINISHED,       S.REVERTING,       'T: compute/api.py:4073 API.revert_resize'),
+        (S.REVERTING,      S.REVERTED,        'T: compute/resource_tracker.py:654 drop_move_claim_at_dest via compute/manager.py:5433 _revert_snapshot_based_resize_at_dest'),
+        (S.FINISHED,       S.ERROR,           'T: conductor/tasks/cross_cell_migrate.py:1069 ConfirmResizeTask.rollback; T: compute/manager.py:10573 _poll_unconfirmed_resizes'),
+        (S.CONFIRMING,     S.ERROR,           'T: conductor/tasks/cross_cell_migrate.py:1069 ConfirmResizeTask.rollback'),
+        (S.REVERTED,       S.ERROR,           'T: ' + _ERRORS_OUT + 'revert_snapshot_based_resize_at_dest (:5337); T: conductor/tasks/cross_cell_migrate.py:1462 RevertResizeTask.rollback'),
+        (S.ERROR,          S.FAILED,          _ORPHAN_CLEANUP),
+    ),
+)
+
+LIVE_MIGRATION = MachineDefinition(
+    migration_types=(T.LIVE_MIGRATION,),
+    cross_cell_move=False,
+    terminal=(S.COMPLETED, S.FAILED, S.CANCELLED, S.ERROR),
+    summary='Live migration.',
+    edges=(
+        # FROM                 TO                     WHERE (Nova 34.0.0, nova/...)
+        (CREATE,               S.ACCEPTED,            'conductor/manager.py:518 ComputeTaskManager._live_migrate'),
+        (S.ACCEPTED,           S.QUEUED,              'compute/manager.py:9481 ComputeManager.live_migration (source)'),
+        (S.ACCEPTED,           S.ERROR,               'conductor/manager.py:550, :561 ComputeTaskManager._live_migrate'),
+        (S.ACCEPTED,           S.FAILED,              'conductor/tasks/live_migrate.py:609 LiveMigrationTask._check_not_over_max_retries'),
+        (S.FAILED,             S.ERROR,               'conductor/manager.py:550 _live_migrate, right after live_migrate.py:609 (MaxRetriesExceeded); compute/manager.py:9457 _do_live_migration'),
+        (S.QUEUED,             S.PREPARING,           'compute/manager.py:9401 ComputeManager._do_live_migration'),
+        (S.QUEUED,             S.CANCELLED,           'compute/manager.py:9609 live_migration_abort; compute/manager.py:1795 _cleanup_live_migrations_in_pool'),
+        (S.QUEUED,             S.ERROR,               _ERRORS_OUT + 'live_migration (:9466)'),
+        (S.PREPARING,          S.RUNNING,             'compute/manager.py:9433 ComputeManager._do_live_migration'),
+        (S.PREPARING,          S.CANCELLED,           'compute/manager.py:10272 _rollback_live_migration, abort while preparing (:9427-9428)'),
+        (S.PREPARING,          S.ERROR,               'compute/manager.py:9275 ComputeManager._cleanup_pre_live_migration'),
+        (S.ERROR,              S.FAILED,              'compute/manager.py:10272 _rollback_live_migration after :9275; ' + _ORPHAN_CLEANUP),
+        (S.RUNNING,            S.RUNNING_POST_COPY,   'virt/libvirt/migration.py:788 trigger_postcopy_switch'),
+        (S.RUNNING,            S.COMPLETED,           'compute/manager.py:9917 ComputeManager._post_live_migration'),
+        (S.RUNNING,            S.FAILED,              'compute/manager.py:10272 _rollback_live_migration (driver recover: virt/libvirt/driver.py:11863)'),
+        (S.RUNNING,            S.CANCELLED,           'compute/manager.py:10272 _rollback_live_migration (virt/libvirt/driver.py:11871-11872 job cancelled)'),
+        (S.RUNNING,            S.ERROR,               'compute/manager.py:9457 _do_live_migration; compute/manager.py:1006 _reset_live_migration'),
+        (S.RUNNING_POST_COPY,  S.COMPLETED,           'compute/manager.py:9917 ComputeManager._post_live_migration'),
+        (S.RUNNING_POST_COPY,  S.FAILED,              'compute/manager.py:10272 _rollback_live_migration (libvirt job failed after the switch)'),
+        (S.RUNNING_POST_COPY,  S.ERROR,               'compute/manager.py:9457 ComputeManager._do_live_migration'),
+        (S.COMPLETED,          S.ERROR,               'compute/manager.py:9457 _do_live_migration: _post_live_migration raised after :9917'),
+    ),
+)
+
+EVACUATION = MachineDefinition(
+    migration_types=(T.EVACUATION,),
+    cross_cell_move=False,
+    terminal=(S.DONE, S.COMPLETED, S.FAILED, S.ERROR),
+    summary='Evacuation (rebuild on another host).',
+    edges=(
+        # FROM             TO                 WHERE (Nova 34.0.0, nova/...)
+        (CREATE,           S.ACCEPTED,        'compute/api.py:5754 API.evacuate'),
+        (CREATE,           S.PRE_MIGRATING,   'compute/resource_tracker.py:426 ResourceTracker._create_migration (legacy: rebuild_claim without a record, conductor/manager.py:1252-1258)'),
+        (S.ACCEPTED,       S.PRE_MIGRATING,   'compute/resource_tracker.py:454 _claim_existing_migration via compute/manager.py:4088 rebuild_claim'),
+        (S.ACCEPTED,       S.ERROR,           'conductor/manager.py:1280, :1297, :1374 ComputeTaskManager.rebuild_instance; ' + _RT_STALE),
+        (S.ACCEPTED,       S.FAILED,          'compute/manager.py:3986, :4031, :4051, :4054 ComputeManager.rebuild_instance'),
+        (S.ACCEPTED,       S.COMPLETED,       'compute/manager.py:931 _destroy_evacuated_instances (source compute restarts)'),
+        (S.PRE_MIGRATING,  S.DONE,            'compute/resource_tracker.py:2167 ResourceTracker.finish_evacuation'),
+        (S.PRE_MIGRATING,  S.FAILED,          'compute/manager.py:4031, :4051, :4054 ComputeManager.rebuild_instance'),
+        (S.PRE_MIGRATING,  S.ERROR,           _RT_STALE),
+        (S.PRE_MIGRATING,  S.COMPLETED,       'compute/manager.py:931 _destroy_evacuated_instances (source compute restarts)'),
+        (S.DONE,           S.COMPLETED,       'compute/manager.py:931 _destroy_evacuated_instances (source compute restarts)'),
+        (S.COMPLETED,      S.DONE,            'compute/resource_tracker.py:2167 finish_evacuation, race with a restarting source (bug 1764883)'),
+        (S.ERROR,          S.FAILED,          _ORPHAN_CLEANUP),
+    ),
+)
+
+DEFINITIONS = (COLD_SAME_CELL, COLD_CROSS_CELL, LIVE_MIGRATION, EVACUATION)
+"""Every machine; a (type, cross_cell_move) pair appears in at most one."""

@@ -1,0 +1,53 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""oslo.versionedobjects fields: migration status and migration type."""
+
+from oslo_versionedobjects import fields
+
+from nova_migration_sm import exceptions
+from nova_migration_sm import statuses
+from nova_migration_sm.statuses import MigrationStatus
+
+
+class MigrationStatusEnum(fields.Enum):
+    """Enum of :data:`MigrationStatus.ALL`; errors list the valid values."""
+
+    def __init__(self) -> None:
+        super().__init__(valid_values=MigrationStatus.ALL)
+
+    def coerce(self, obj, attr, value):
+        if value not in MigrationStatus.ALL or not isinstance(value, str):
+            raise ValueError(
+                'Migration status %r is not valid for %s.%s; valid '
+                'statuses: %s' % (value, type(obj).__name__, attr,
+                                  exceptions.quoted(MigrationStatus.ALL)))
+        return value
+
+
+class MigrationStatusField(fields.BaseEnumField):
+    """A ``Migration.status``: one of the 18 statuses Nova writes."""
+
+    AUTO_TYPE = MigrationStatusEnum()
+
+
+class MigrationType(fields.Enum):
+    """Nova's ``MigrationType`` enum (the class name is in fingerprints)."""
+
+    def __init__(self) -> None:
+        super().__init__(valid_values=statuses.MigrationType.ALL)
+
+
+class MigrationTypeField(fields.BaseEnumField):
+    """A ``Migration.migration_type``, as in ``nova/objects/fields.py``."""
+
+    AUTO_TYPE = MigrationType()
