@@ -178,8 +178,10 @@ def initial_statuses(migration_type: str,
 
 def terminal_statuses(migration_type: str,
                       cross_cell_move: bool = False) -> tuple[str, ...]:
-    """Statuses in which the migration is over (it may still get late
-    corrections such as ``error`` -> ``failed``)."""
+    """Statuses in which the migration is over.
+
+    A late correction may still follow, such as ``error`` -> ``failed``.
+    """
     return _TERMINAL[_key(migration_type, cross_cell_move)]
 
 

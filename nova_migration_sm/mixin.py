@@ -131,16 +131,11 @@ class MigrationStateMachineMixin:
     def _sm_check_copy(self) -> None:
         migration_type, cross_cell = self._sm_machine_key()
         known = machines.statuses(migration_type, cross_cell)
-        if self.indirection_api is not None:
-            reason = 'a copy is made where the database is, not over RPC.'
-        elif self.status not in known:
-            reason = ('status %r is not a status of this type; allowed: %s.'
-                      % (self.status, exceptions.quoted(known)))
-        else:
-            return
-        raise exceptions.MigrationCopyError(
-            migration=self._sm_name(), migration_type=migration_type,
-            reason=reason)
+        if self.status not in known:
+            raise exceptions.MigrationCopyError(
+                migration=self._sm_name(), migration_type=migration_type,
+                reason='status %r is not a status of this type; allowed: '
+                       '%s.' % (self.status, exceptions.quoted(known)))
 
     def _sm_warn(self, error: exceptions.MigrationStateMachineError) -> None:
         LOG.warning('Migration status check failed; written anyway because '
@@ -186,6 +181,11 @@ class MigrationStateMachineMixin:
         the database is (never over RPC) and the status must still be one
         its type can hold.
         """
+        if self.indirection_api is not None:
+            raise exceptions.MigrationCopyError(
+                migration=self._sm_name(),
+                migration_type=self.migration_type,
+                reason='a copy is made where the database is, not over RPC.')
         self._sm_copying = True
         try:
             self.create()

@@ -130,7 +130,7 @@ class MigrationStatus:
     destination and pages in memory from the source."""
 
     CANCELLED = 'cancelled'
-    """live-migration: aborted by an admin or by a graceful shutdown. An end."""
+    """live-migration: aborted by an admin or a graceful shutdown. An end."""
 
     ALL = (ACCEPTED, PRE_MIGRATING, MIGRATING, POST_MIGRATING, FINISHED,
            CONFIRMING, CONFIRMED, REVERTING, REVERTED, ERROR, FAILED, DONE,

@@ -34,8 +34,8 @@ class NovaObjectRegistry(ovo_base.VersionedObjectRegistry):
         from nova_migration_sm import objects
         current = getattr(objects, cls.obj_name(), None)
         version = versionutils.convert_version_to_tuple(cls.VERSION)
-        if current is None or version >= versionutils.\
-                convert_version_to_tuple(current.VERSION):
+        if current is None or version >= \
+                versionutils.convert_version_to_tuple(current.VERSION):
             setattr(objects, cls.obj_name(), cls)
 
 
@@ -72,5 +72,5 @@ def raise_on_too_new_values(version, primitive, field, new_values):
     if value in new_values:
         raise ovo_exception.ObjectActionError(
             action='obj_make_compatible',
-            reason='%s=%s not supported in version %s' % (field, value,
-                                                         version))
+            reason='%s=%s not supported in version %s' % (
+                field, value, version))

@@ -250,8 +250,10 @@ class Migration(mixin.MigrationStateMachineMixin, Nova34Migration):
 
 @base.NovaObjectRegistry.register
 class MigrationList(base.ObjectListBase, base.NovaObject):
-    """A list of :class:`Migration`; queries derive in-progress sets from
-    the machines, per type."""
+    """A list of :class:`Migration`.
+
+    Its queries derive the in-progress statuses from the machines, per type.
+    """
 
     # Version 1.0-1.5: as Nova 34.0.0
     # Version 1.6: Migration version 1.9
