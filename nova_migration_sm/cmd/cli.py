@@ -15,9 +15,13 @@
 import argparse
 import importlib
 import sys
+import warnings
 
 SUBCOMMANDS = {
     'demo': 'nova_migration_sm.cmd.demo',
+    'show': 'nova_migration_sm.cmd.show',
+    'check': 'nova_migration_sm.cmd.check',
+    'audit': 'nova_migration_sm.cmd.audit',
 }
 """Sub-command name -> module with ``add_arguments(parser)`` and
 ``run(args) -> int``; the module docstring's first line is the help."""
@@ -38,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # NOTE: oslo.messaging pulls in oslo.service's eventlet backend, which
+    # warns on import; this command never uses eventlet.
+    warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
     args = build_parser().parse_args(argv)
     return args.run(args)
 

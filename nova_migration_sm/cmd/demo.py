@@ -17,7 +17,6 @@ checked by the state machine; the last step shows a refused move.
 """
 
 import argparse
-import warnings
 
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
@@ -52,7 +51,6 @@ def _print_move(migration, old, where: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    warnings.filterwarnings('ignore', category=DeprecationWarning)
     from nova_migration_sm import context as sm_context
     from nova_migration_sm.db import api as db
     from nova_migration_sm import exceptions
