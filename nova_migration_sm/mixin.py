@@ -82,6 +82,10 @@ class MigrationStateMachineMixin:
                 raise ValueError('Primitive of %s carries an invalid %s %r'
                                  % (cls.__name__, SEEN_STATUS_KEY, seen))
             obj._sm_seen = seen
+        elif (obj.obj_attr_is_set('status') and
+              'status' not in obj._changed_fields):
+            # NOTE: an unchanged status is what the sender saw of the row.
+            obj._sm_seen = obj.status
         return obj
 
     def __deepcopy__(self, memo):
@@ -107,9 +111,14 @@ class MigrationStateMachineMixin:
         return {} if expected is _UNKNOWN else {'expected_status': expected}
 
     def _sm_machine_key(self) -> tuple[str, bool]:
-        cross_cell = (self.obj_attr_is_set('cross_cell_move') and
-                      bool(self.cross_cell_move))
-        return self.migration_type, cross_cell
+        # NOTE(perf): read o.vo's attribute storage (``_obj_<field>``):
+        # obj_attr_is_set() builds the list of all field names per call,
+        # which made this ten times the cost of the check (benchmarks/).
+        values = self.__dict__
+        migration_type = values.get('_obj_migration_type')
+        if migration_type is None:
+            migration_type = self.migration_type  # lazy-loaded, as Nova
+        return migration_type, bool(values.get('_obj_cross_cell_move'))
 
     def _sm_name(self) -> str:
         if self.obj_attr_is_set('uuid') and self.uuid:
@@ -181,7 +190,7 @@ class MigrationStateMachineMixin:
         the database is (never over RPC) and the status must still be one
         its type can hold.
         """
-        if self.indirection_api is not None:
+        if self.indirection_api:
             raise exceptions.MigrationCopyError(
                 migration=self._sm_name(),
                 migration_type=self.migration_type,
@@ -195,8 +204,10 @@ class MigrationStateMachineMixin:
     @ovo_base.remotable
     def save(self):
         enforcement = sm_conf.CONF.migration_state_machine.enforcement
+        # NOTE(perf): _changed_fields, not obj_what_changed(): status is
+        # no nested object, and obj_what_changed() costs ~30 us a save.
         if enforcement == sm_conf.OFF or \
-                'status' not in self.obj_what_changed():
+                'status' not in self._changed_fields:
             return super().save()
         if self._sm_enforce(self._sm_save_checked):
             return super().save()
