@@ -1,0 +1,389 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The audit on SQLite seeded with good and bad rows, and at scale."""
+
+import datetime
+import io
+import json
+import os
+import tracemalloc
+
+import fixtures
+from oslo_upgradecheck import upgradecheck as oslo_upgradecheck
+from oslo_utils import timeutils
+import sqlalchemy as sa
+import testtools
+
+from nova_migration_sm import audit
+from nova_migration_sm.cmd import cli
+from nova_migration_sm.db import models
+from nova_migration_sm.statuses import MigrationStatus as S
+from nova_migration_sm.statuses import MigrationType as T
+from nova_migration_sm import upgradecheck
+
+DAY = datetime.timedelta(days=1)
+GOOD_PER_TYPE = 20
+
+
+class Seeder:
+    """Rows for a ``migrations`` table; ``bad`` adds every finding."""
+
+    def __init__(self, now: datetime.datetime) -> None:
+        self.now = now
+        self.rows: list[dict] = []
+
+    def add(self, migration_type, status, age=datetime.timedelta(0),
+            cross_cell=False, resize=False, source='compute-1', deleted=0):
+        row_id = len(self.rows) + 1
+        when = self.now - age
+        self.rows.append(dict(
+            id=row_id, uuid='a0000000-0000-4000-8000-%012d' % row_id,
+            migration_type=migration_type, status=status,
+            cross_cell_move=cross_cell, old_instance_type_id=1,
+            new_instance_type_id=2 if resize else 1, source_compute=source,
+            instance_uuid='b0000000-0000-4000-8000-%012d' % row_id,
+            created_at=when, updated_at=when, deleted=deleted, hidden=False))
+        return row_id
+
+    def good(self, count: int = GOOD_PER_TYPE) -> 'Seeder':
+        """Finished migrations of every type, and fresh ones in flight."""
+        for _ in range(count):
+            self.add(T.MIGRATION, S.CONFIRMED, age=90 * DAY)
+            self.add(T.RESIZE, S.REVERTED, age=90 * DAY, resize=True)
+            self.add(T.LIVE_MIGRATION, S.COMPLETED, age=90 * DAY)
+            self.add(T.EVACUATION, S.COMPLETED, age=90 * DAY)
+        self.add(T.LIVE_MIGRATION, S.RUNNING)
+        self.add(T.RESIZE, S.FINISHED, resize=True, cross_cell=True)
+        self.add(T.EVACUATION, S.DONE, source='compute-back-soon')
+        return self
+
+    def bad(self, unknown_type: bool = True) -> 'Seeder':
+        """Every finding: unknown, impossible, NULL type, stuck, done."""
+        self.add(T.MIGRATION, 'migrated')
+        self.add(T.RESIZE, 'migrated', resize=True)
+        self.add(T.LIVE_MIGRATION, None)
+        self.add(T.LIVE_MIGRATION, S.FINISHED)
+        self.add(T.EVACUATION, S.CONFIRMED)
+        self.add(T.MIGRATION, S.RUNNING_POST_COPY, age=40 * DAY)
+        # NULL types: Nova infers resize when the flavor changed.
+        self.add(None, S.CONFIRMED, resize=True)
+        self.add(None, S.FINISHED, age=30 * DAY)
+        self.add(None, S.QUEUED)
+        # Stuck: not terminal and older than the threshold, oldest first.
+        self.add(T.LIVE_MIGRATION, S.RUNNING, age=30 * DAY)
+        self.add(T.LIVE_MIGRATION, S.RUNNING, age=20 * DAY)
+        self.add(T.LIVE_MIGRATION, S.QUEUED, age=50 * DAY)
+        self.add(T.RESIZE, S.MIGRATING, age=10 * DAY, resize=True)
+        self.add(T.MIGRATION, S.FINISHED, age=12 * DAY, cross_cell=True)
+        # Evacuations whose source compute never came back.
+        self.add(T.EVACUATION, S.DONE, age=60 * DAY, source='dead-1')
+        self.add(T.EVACUATION, S.DONE, age=61 * DAY, source='dead-1')
+        self.add(T.EVACUATION, S.DONE, age=9 * DAY, source='dead-2')
+        # Soft-deleted rows are skipped unless asked for.
+        self.add(T.RESIZE, 'migrated', deleted=1)
+        if unknown_type:
+            self.add('shelve', S.ACCEPTED)
+        return self
+
+    def insert(self, engine: sa.Engine, table: str = 'migrations') -> None:
+        metadata = sa.MetaData()
+        source = models.Migration.__table__
+        if table == source.name:
+            target = source.to_metadata(metadata)
+        else:
+            # NOTE: a copy without Nova's indexes, whose names are taken.
+            target = sa.Table(table, metadata, *(
+                sa.Column(c.name, c.type, primary_key=c.primary_key)
+                for c in source.columns))
+        metadata.create_all(engine)
+        if self.rows:
+            with engine.begin() as connection:
+                connection.execute(target.insert(), self.rows)
+
+
+def counts(findings: dict) -> dict:
+    return {key: group.rows for key, group in findings.items()}
+
+
+class AuditAssertions:
+    """Checks of a report of ``Seeder().good().bad()``; mixed into tests."""
+
+    def assert_bad_rows_found(self, report, unknown_type=True):
+        self.assertEqual({'migrated': 2, None: 1},
+                         counts(report.unknown_statuses))
+        self.assertEqual({'shelve': 1} if unknown_type else {},
+                         counts(report.unknown_types))
+        self.assertEqual({(T.LIVE_MIGRATION, False, S.FINISHED): 1,
+                          (T.EVACUATION, False, S.CONFIRMED): 1,
+                          (T.MIGRATION, False, S.RUNNING_POST_COPY): 1,
+                          (T.MIGRATION, False, S.QUEUED): 1},
+                         counts(report.impossible))
+        self.assertEqual({(T.RESIZE, S.CONFIRMED): 1,
+                          (T.MIGRATION, S.FINISHED): 1,
+                          (T.MIGRATION, S.QUEUED): 1},
+                         counts(report.null_types))
+        self.assertEqual({(T.LIVE_MIGRATION, False, S.RUNNING): 2,
+                          (T.LIVE_MIGRATION, False, S.QUEUED): 1,
+                          (T.RESIZE, False, S.MIGRATING): 1,
+                          (T.MIGRATION, True, S.FINISHED): 1,
+                          (T.MIGRATION, False, S.FINISHED): 1},
+                         counts(report.stuck))
+        self.assertEqual({'dead-1': 2, 'dead-2': 1},
+                         counts(report.done_evacuations))
+        self.assertEqual(8 if unknown_type else 7, report.breaking)
+
+
+class TestAudit(testtools.TestCase, AuditAssertions):
+
+    def setUp(self):
+        super().setUp()
+        self.now = datetime.datetime(2026, 1, 15, 12, 0, 0)
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'nova.sqlite')
+        self.url = 'sqlite:///%s' % path
+        self.engine = sa.create_engine(self.url)
+        self.addCleanup(self.engine.dispose)
+
+    def _audit(self, **kwargs):
+        kwargs.setdefault('stale_after', 7 * DAY)
+        return audit.audit(self.engine, now=self.now, **kwargs)
+
+    def test_good_rows_find_nothing(self):
+        Seeder(self.now).good().insert(self.engine)
+        report = self._audit()
+        self.assertEqual(4 * GOOD_PER_TYPE + 3, report.rows)
+        self.assertEqual(0, report.breaking)
+        self.assertEqual({}, report.stuck)
+        self.assertEqual({}, report.done_evacuations)
+
+    def test_bad_rows_found_grouped_and_counted(self):
+        Seeder(self.now).good().bad().insert(self.engine)
+        report = self._audit()
+        self.assert_bad_rows_found(report)
+        self.assertEqual(4 * GOOD_PER_TYPE + 3 + 18, report.rows)
+
+    def test_stuck_oldest_first_with_examples(self):
+        seeder = Seeder(self.now).bad()
+        seeder.insert(self.engine)
+        report = self._audit()
+        running = report.stuck[(T.LIVE_MIGRATION, False, S.RUNNING)]
+        self.assertEqual(self.now - 30 * DAY, running.oldest)
+        listed = report.to_dict()['stuck']
+        self.assertEqual(S.QUEUED, listed[0]['status'])
+        self.assertEqual([S.QUEUED, S.RUNNING, S.FINISHED, S.FINISHED,
+                          S.MIGRATING], [g['status'] for g in listed])
+        self.assertEqual(2, len(listed[1]['examples']))
+
+    def test_threshold_decides_what_is_stuck(self):
+        Seeder(self.now).bad().insert(self.engine)
+        report = self._audit(stale_after=45 * DAY)
+        self.assertEqual({(T.LIVE_MIGRATION, False, S.QUEUED): 1},
+                         counts(report.stuck))
+        self.assertEqual({'dead-1': 2}, counts(report.done_evacuations))
+        self.assertEqual(8, report.breaking)
+
+    def test_deleted_rows_on_request(self):
+        Seeder(self.now).bad().insert(self.engine)
+        report = self._audit(include_deleted=True)
+        self.assertEqual({'migrated': 3, None: 1},
+                         counts(report.unknown_statuses))
+
+    def test_examples_are_bounded(self):
+        seeder = Seeder(self.now)
+        for day in range(10):
+            seeder.add(T.RESIZE, 'migrated', age=day * DAY, resize=True)
+        seeder.insert(self.engine)
+        group = self._audit().unknown_statuses['migrated']
+        self.assertEqual(10, group.rows)
+        self.assertEqual(audit.EXAMPLES, len(group.examples))
+        self.assertEqual(self.now - 9 * DAY, group.oldest)
+
+    def test_other_table(self):
+        Seeder(self.now).bad().insert(self.engine, table='shadow_migrations')
+        report = self._audit(table='shadow_migrations')
+        self.assert_bad_rows_found(report)
+
+    def _insert_many(self, rows: int) -> None:
+        """``rows`` rows, a quarter of each kind, through raw sqlite3."""
+        Seeder(self.now).insert(self.engine)
+        kinds = ((T.MIGRATION, S.CONFIRMED, 90, 1, 'compute-1'),
+                 (T.LIVE_MIGRATION, S.RUNNING, 30, 1, 'compute-1'),
+                 (T.EVACUATION, S.DONE, 30, 1, 'dead'),
+                 (None, 'migrated', 0, 2, 'compute-1'))
+        values = (
+            (i, 'a0000000-0000-4000-8000-%012d' % i, kind[0], kind[1], 0, 1,
+             kind[3], kind[4],
+             str(self.now - kind[2] * DAY), str(self.now - kind[2] * DAY), 0)
+            for i in range(1, rows + 1) for kind in (kinds[i % 4],))
+        raw = self.engine.raw_connection()
+        try:
+            raw.cursor().executemany(
+                'INSERT INTO migrations (id, uuid, migration_type, status, '
+                'cross_cell_move, old_instance_type_id, new_instance_type_id,'
+                ' source_compute, created_at, updated_at, deleted) '
+                'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', values)
+            raw.commit()
+        finally:
+            raw.close()
+
+    def test_streams_in_batches_with_bounded_memory(self):
+        rows = 200_000
+        self._insert_many(rows)
+        sizes = []
+        tracemalloc.start()
+        try:
+            report = self._audit(batch_size=1000,
+                                 on_batch=lambda r: sizes.append(r.rows))
+            streamed_peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        self.assertEqual(rows, report.rows)
+        self.assertEqual(rows // 1000, report.batches)
+        self.assertEqual(list(range(1000, rows + 1, 1000)), sizes)
+        self.assertEqual({'migrated': rows // 4},
+                         counts(report.unknown_statuses))
+        self.assertEqual(rows // 4, report.stuck_rows)
+        self.assertEqual(rows // 4, report.done_evacuation_rows)
+        # NOTE: the rows as Python objects take about 170 MB (measured
+        # with .all()); the audit holds one batch and a few examples.
+        self.assertLess(streamed_peak, 8 * 1024 * 1024)
+
+
+class TestParseDuration(testtools.TestCase):
+
+    def test_units(self):
+        self.assertEqual(datetime.timedelta(seconds=90),
+                         audit.parse_duration('90'))
+        self.assertEqual(datetime.timedelta(minutes=30),
+                         audit.parse_duration('30m'))
+        self.assertEqual(datetime.timedelta(days=1, hours=12),
+                         audit.parse_duration('1d12h'))
+        self.assertEqual(datetime.timedelta(weeks=2),
+                         audit.parse_duration('2w'))
+
+    def test_invalid(self):
+        for text in ('', 'soon', '7x', '-1d'):
+            self.assertRaises(ValueError, audit.parse_duration, text)
+
+
+class TestAuditCommand(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'nova.sqlite')
+        self.url = 'sqlite:///%s' % path
+        engine = sa.create_engine(self.url)
+        self.addCleanup(engine.dispose)
+        self.seeder = Seeder(timeutils.utcnow()).good()
+        self.engine = engine
+
+    def _run(self, *argv):
+        out = io.StringIO()
+        err = io.StringIO()
+        self.useFixture(fixtures.MonkeyPatch('sys.stdout', out))
+        self.useFixture(fixtures.MonkeyPatch('sys.stderr', err))
+        code = cli.main(['audit', '--db-url', self.url, *argv])
+        return code, out.getvalue(), err.getvalue()
+
+    def test_clean_database_exits_zero(self):
+        self.seeder.insert(self.engine)
+        code, out, _ = self._run()
+        self.assertEqual(0, code)
+        self.assertIn('nothing would break', out)
+
+    def test_bad_rows_exit_non_zero(self):
+        self.seeder.bad().insert(self.engine)
+        code, out, _ = self._run('--stale-after', '7d')
+        self.assertEqual(1, code)
+        self.assertIn('RESULT: 8 rows would break', out)
+        self.assertIn("'migrated'", out)
+        self.assertIn('dead-1', out)
+
+    def test_stuck_only_exits_zero(self):
+        self.seeder.add(T.LIVE_MIGRATION, S.RUNNING, age=30 * DAY)
+        self.seeder.insert(self.engine)
+        code, out, _ = self._run()
+        self.assertEqual(0, code)
+        self.assertIn('Stuck: not terminal', out)
+        self.assertIn("live-migration  'running'  1", out)
+
+    def test_json(self):
+        self.seeder.bad().insert(self.engine)
+        code, out, _ = self._run('--format', 'json', '--stale-after', '2w')
+        self.assertEqual(1, code)
+        data = json.loads(out)
+        self.assertEqual(8, data['breaking_under_strict'])
+        self.assertEqual({'dead-1': 2}, {
+            g['source_compute']: g['rows'] for g in data['done_evacuations']})
+
+    def test_progress(self):
+        self.seeder.insert(self.engine)
+        code, _, err = self._run('--progress', 'always', '--batch-size', '10')
+        self.assertEqual(0, code)
+        self.assertIn('\rread 10 of 83 rows (12%)', err)
+        self.assertIn('\rread 83 of 83 rows (100%)\n', err)
+
+    def test_no_progress_when_not_a_terminal(self):
+        self.seeder.insert(self.engine)
+        self.assertEqual('', self._run('--batch-size', '10')[2])
+
+    def test_unreadable_database_exits_two(self):
+        code, _, err = self._run()
+        self.assertEqual(2, code)
+        self.assertIn('cannot read', err)
+
+
+class TestUpgradeCheck(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+
+    def _database(self, name, seeder):
+        url = 'sqlite:///%s' % os.path.join(self.tmp, name)
+        engine = sa.create_engine(url)
+        seeder.insert(engine)
+        engine.dispose()
+        return url
+
+    def test_codes(self):
+        now = timeutils.utcnow()
+        good = self._database('good', Seeder(now).good())
+        stuck = Seeder(now).good()
+        stuck.add(T.RESIZE, S.MIGRATING, age=30 * DAY, resize=True)
+        stuck = self._database('stuck', stuck)
+        bad = self._database('bad', Seeder(now).bad())
+        code = oslo_upgradecheck.Code
+        self.assertEqual(code.SUCCESS,
+                         upgradecheck.check_migration_statuses([good]).code)
+        result = upgradecheck.check_migration_statuses([good, stuck])
+        self.assertEqual(code.WARNING, result.code)
+        self.assertIn('1 migrations not terminal', result.details)
+        result = upgradecheck.check_migration_statuses([stuck, bad])
+        self.assertEqual(code.FAILURE, result.code)
+        self.assertIn('8 rows would break', result.details)
+
+    def test_unreadable_cell_fails(self):
+        result = upgradecheck.check_migration_statuses(
+            ['sqlite:///%s' % os.path.join(self.tmp, 'missing')])
+        self.assertEqual(oslo_upgradecheck.Code.FAILURE, result.code)
+        self.assertIn('cannot be read', result.details)
+
+    def test_upgrade_commands(self):
+        bad = self._database('bad', Seeder(timeutils.utcnow()).bad())
+        out = io.StringIO()
+        self.useFixture(fixtures.MonkeyPatch('sys.stdout', out))
+        checks = upgradecheck.MigrationStateMachineChecks(db_urls=[bad])
+        self.assertEqual(oslo_upgradecheck.Code.FAILURE, checks.check())
+        self.assertIn('Check: Migration statuses', out.getvalue())

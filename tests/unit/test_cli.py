@@ -1,0 +1,188 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The nova-migration-sm show and check sub-commands."""
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import fixtures
+import pydot
+import testtools
+
+from nova_migration_sm.cmd import cli
+from nova_migration_sm import diagrams
+from nova_migration_sm import machines
+from nova_migration_sm.statuses import MigrationStatus as S
+from nova_migration_sm.statuses import MigrationType as T
+
+
+class CommandTestCase(testtools.TestCase):
+
+    def run_cli(self, *argv):
+        """``(exit code, stdout bytes, stderr text)`` of one command."""
+        out = io.TextIOWrapper(io.BytesIO(), encoding='utf-8')
+        err = io.StringIO()
+        self.useFixture(fixtures.MonkeyPatch('sys.stdout', out))
+        self.useFixture(fixtures.MonkeyPatch('sys.stderr', err))
+        code = cli.main(list(argv))
+        out.flush()
+        return code, out.buffer.getvalue(), err.getvalue()
+
+
+class TestShow(CommandTestCase):
+
+    def test_table_of_every_machine(self):
+        code, out, _ = self.run_cli('show')
+        self.assertEqual(0, code)
+        for m in diagrams.all_machines():
+            self.assertIn('%s: %s' % (m.title, m.summary), out.decode())
+
+    def test_dot(self):
+        code, out, _ = self.run_cli('show', T.EVACUATION, '--format', 'dot')
+        self.assertEqual(0, code)
+        graph, = pydot.graph_from_dot_data(out.decode())
+        edges = {(e.get_source().strip('"'), e.get_destination().strip('"'))
+                 for e in graph.get_edges()}
+        self.assertEqual(
+            {(src, dst) for src, _, dst in machines.get_machine(T.EVACUATION)}
+            | {(diagrams.START, s)
+               for s in machines.initial_statuses(T.EVACUATION)}, edges)
+
+    def test_dot_of_every_machine(self):
+        code, out, _ = self.run_cli('show', '--format', 'dot')
+        self.assertEqual(0, code)
+        graphs = pydot.graph_from_dot_data(out.decode())
+        self.assertEqual([m.name for m in diagrams.all_machines()],
+                         [g.get_name().strip('"') for g in graphs])
+
+    def test_json_round_trips(self):
+        code, out, _ = self.run_cli('show', '--format', 'json')
+        self.assertEqual(0, code)
+        for item in json.loads(out)['machines']:
+            for migration_type in item['migration_types']:
+                machine = machines.get_machine(migration_type,
+                                               item['cross_cell_move'])
+                self.assertEqual({(s, d) for s, _, d in machine},
+                                 {(e['from'], e['to'])
+                                  for e in item['edges']})
+
+    def test_cross_cell(self):
+        code, out, _ = self.run_cli('show', T.RESIZE, '--cross-cell',
+                                    '--format', 'json')
+        self.assertEqual(0, code)
+        item, = json.loads(out)['machines']
+        self.assertTrue(item['cross_cell_move'])
+        self.assertIn({'from': S.PRE_MIGRATING, 'to': S.FINISHED},
+                      [{'from': e['from'], 'to': e['to']}
+                       for e in item['edges']])
+
+    def test_mermaid_has_every_edge(self):
+        code, out, _ = self.run_cli('show', T.LIVE_MIGRATION, '--format',
+                                    'mermaid')
+        self.assertEqual(0, code)
+        text = out.decode()
+        for src, _, dst in machines.get_machine(T.LIVE_MIGRATION):
+            self.assertIn('%s --> %s' % (diagrams._mermaid_id(src),
+                                         diagrams._mermaid_id(dst)), text)
+
+    def test_svg_and_png(self):
+        if shutil.which('dot') is None:
+            self.skipTest('Graphviz dot is not installed')
+        code, out, _ = self.run_cli('show', T.RESIZE, '--format', 'svg')
+        self.assertEqual(0, code)
+        self.assertIn(b'<svg', out)
+        code, out, _ = self.run_cli('show', T.RESIZE, '--format', 'png')
+        self.assertEqual(0, code)
+        self.assertTrue(out.startswith(b'\x89PNG'))
+
+    def test_svg_of_every_machine_needs_a_directory(self):
+        code, out, err = self.run_cli('show', '--format', 'svg')
+        self.assertEqual(2, code)
+        self.assertEqual(b'', out)
+        self.assertIn('give a migration type', err)
+
+    def test_output_dir(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        code, _, _ = self.run_cli('show', '--format', 'dot',
+                                  '--output-dir', directory)
+        self.assertEqual(0, code)
+        self.assertEqual(sorted('%s.dot' % m.name
+                                for m in diagrams.all_machines()),
+                         sorted(os.listdir(directory)))
+
+    def test_unknown_type_is_a_usage_error(self):
+        self.useFixture(fixtures.MonkeyPatch('sys.stderr', io.StringIO()))
+        error = self.assertRaises(SystemExit, cli.main, ['show', 'shelve'])
+        self.assertEqual(2, error.code)
+
+
+class TestCheck(CommandTestCase):
+
+    def test_allowed(self):
+        code, out, _ = self.run_cli('check', T.RESIZE, S.FINISHED,
+                                    S.CONFIRMING)
+        self.assertEqual(0, code)
+        self.assertIn('allowed', out.decode())
+        self.assertIn('nova/compute/api.py', out.decode())
+
+    def test_refused_lists_the_allowed_next_statuses(self):
+        code, out, _ = self.run_cli('check', T.RESIZE, S.CONFIRMED,
+                                    S.MIGRATING)
+        self.assertEqual(1, code)
+        self.assertIn('refused', out.decode())
+        self.assertIn('allowed next statuses: %s' % ', '.join(
+            repr(s) for s in machines.next_statuses(T.RESIZE, S.CONFIRMED)),
+            out.decode())
+
+    def test_create(self):
+        self.assertEqual(0, self.run_cli('check', T.LIVE_MIGRATION, '-',
+                                         S.ACCEPTED)[0])
+        code, out, _ = self.run_cli('check', T.LIVE_MIGRATION, '-',
+                                    S.RUNNING)
+        self.assertEqual(1, code)
+        self.assertIn("allowed initial statuses: 'accepted'", out.decode())
+
+    def test_same_value_is_a_no_op(self):
+        code, out, _ = self.run_cli('check', T.EVACUATION, S.DONE, S.DONE)
+        self.assertEqual(0, code)
+        self.assertIn('no-op', out.decode())
+
+    def test_cross_cell_variant(self):
+        argv = ('check', T.MIGRATION, S.PRE_MIGRATING, S.FINISHED)
+        self.assertEqual(1, self.run_cli(*argv)[0])
+        self.assertEqual(0, self.run_cli(*argv, '--cross-cell')[0])
+
+    def test_status_of_another_type(self):
+        code, out, _ = self.run_cli('check', T.RESIZE, S.RUNNING, S.ERROR)
+        self.assertEqual(1, code)
+        self.assertIn("'running' is not a status of this type", out.decode())
+
+    def test_unknown_type(self):
+        code, _, err = self.run_cli('check', 'shelve', '-', S.ACCEPTED)
+        self.assertEqual(2, code)
+        self.assertIn('Unknown migration type', err)
+
+
+class TestConsoleScript(testtools.TestCase):
+
+    def test_runs_as_a_program(self):
+        result = subprocess.run(
+            [sys.executable, '-W', 'ignore', '-m', 'nova_migration_sm.cmd.cli',
+             'check', T.RESIZE, S.REVERTED, S.REVERTING],
+            capture_output=True, text=True, check=False)
+        self.assertEqual(1, result.returncode, result.stderr)
+        self.assertIn('refused', result.stdout)
