@@ -19,6 +19,21 @@ from nova_migration_sm import statuses
 from nova_migration_sm.statuses import MigrationStatus
 
 
+class _Short:
+    """``%r`` of a value, cut short: a refused megabyte is not echoed."""
+
+    LIMIT = 80
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        text = repr(self.value)
+        if len(text) <= self.LIMIT:
+            return text
+        return '%s...(%d characters)' % (text[:self.LIMIT], len(text))
+
+
 class MigrationStatusEnum(fields.Enum):
     """Enum of :data:`MigrationStatus.ALL`; errors list the valid values."""
 
@@ -29,7 +44,7 @@ class MigrationStatusEnum(fields.Enum):
         if value not in MigrationStatus.ALL or not isinstance(value, str):
             raise ValueError(
                 'Migration status %r is not valid for %s.%s; valid '
-                'statuses: %s' % (value, type(obj).__name__, attr,
+                'statuses: %s' % (_Short(value), type(obj).__name__, attr,
                                   exceptions.quoted(MigrationStatus.ALL)))
         return value
 

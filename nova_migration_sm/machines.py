@@ -108,14 +108,15 @@ _NEXT: Mapping[tuple[str, bool, str | None], tuple[str, ...]] = (
         for state in machine.states} | {
         (key[0], key[1], None): _INITIAL[key] for key in _MACHINES}))
 
-_MOVES: frozenset[tuple[str, bool, str | None, str]] = frozenset(
+ALLOWED_MOVES: frozenset[tuple[str, bool, str | None, str]] = frozenset(
     {(t, cc, src, dst) for (t, cc), m in _MACHINES.items()
      for src, _, dst in m} |
     {(t, cc, s, s) for (t, cc), states in _STATUSES.items() for s in states} |
     {(t, cc, None, s) for (t, cc), initial in _INITIAL.items()
      for s in initial})
 """Every allowed ``(type, cross_cell_move, from, to)``: moves, same-value
-no-ops and creations (``from`` is None)."""
+no-ops and creations (``from`` is None). The hot-path table (taskflow's
+``_ALLOWED_*_TRANSITIONS``); :func:`is_allowed` is its checked front."""
 
 _WHERE: Mapping[tuple[str, bool, str | None, str], str] = (
     types.MappingProxyType({
@@ -157,7 +158,8 @@ def is_allowed(migration_type: str, from_status: str | None,
     status of the type. Raises :class:`UnknownMigrationType` for a type
     with no machine.
     """
-    if (migration_type, cross_cell_move, from_status, to_status) in _MOVES:
+    if (migration_type, cross_cell_move, from_status, to_status) in \
+            ALLOWED_MOVES:
         return True
     _key(migration_type, cross_cell_move)
     return False

@@ -38,6 +38,7 @@ SEEN_STATUS_KEY = 'nova_migration_sm.seen_status'
 """Primitive key carrying the status the sender last saw of the row."""
 
 _UNKNOWN = object()
+_ALLOWED_MOVES = machines.ALLOWED_MOVES
 _STALE_RETRIES = 3
 
 
@@ -128,14 +129,24 @@ class MigrationStateMachineMixin:
         return '<not created>'
 
     def _sm_check(self, from_status, to_status) -> None:
-        migration_type, cross_cell = self._sm_machine_key()
-        if not machines.is_allowed(migration_type, from_status, to_status,
-                                   cross_cell):
-            raise exceptions.InvalidMigrationStatusTransition(
-                migration=self._sm_name(), migration_type=migration_type,
-                cross_cell_move=cross_cell, from_status=from_status,
-                to_status=to_status, allowed=machines.next_statuses(
-                    migration_type, from_status, cross_cell))
+        # NOTE(perf): _sm_machine_key() and is_allowed() inlined into one
+        # lookup in the machines' table; this runs on every checked save
+        # and costs half as much this way (benchmarks/checks.py).
+        values = self.__dict__
+        migration_type = (values.get('_obj_migration_type') or
+                          self.migration_type)
+        cross_cell = values.get('_obj_cross_cell_move', False)
+        if (migration_type, cross_cell, from_status, to_status) in \
+                _ALLOWED_MOVES:
+            return
+        cross_cell = bool(cross_cell)
+        machines.is_allowed(migration_type, from_status, to_status,
+                            cross_cell)  # raises for an unknown type
+        raise exceptions.InvalidMigrationStatusTransition(
+            migration=self._sm_name(), migration_type=migration_type,
+            cross_cell_move=cross_cell, from_status=from_status,
+            to_status=to_status, allowed=machines.next_statuses(
+                migration_type, from_status, cross_cell))
 
     def _sm_check_copy(self) -> None:
         migration_type, cross_cell = self._sm_machine_key()
