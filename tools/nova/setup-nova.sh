@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Set up OpenStack Nova 34.0.0's own test suite (sdist + venv) in a work dir.
+#
+# Usage: tools/nova/setup-nova.sh [WORKDIR]
+#   WORKDIR defaults to ${NOVA_WORKDIR:-.tox/nova-work}.
+# Environment:
+#   NOVA_VERSION      Nova release to fetch (default 34.0.0)
+#   NOVA_PYTHON       interpreter for the venv (default python3.11)
+#   NOVA_SM_EXTRA_PIP extra pip install args, word-split, e.g. "-e /path/to/repo"
+#
+# Idempotent: the sdist is downloaded and unpacked once, the venv created once,
+# and `pip install` re-runs only when its argument list changes (stamp file).
+# Prints NOVA_VENV=... and NOVA_SDIST=... at the end.
+set -euo pipefail
+
+NOVA_VERSION=${NOVA_VERSION:-34.0.0}
+PY=${NOVA_PYTHON:-python3.11}
+WORKDIR=${1:-${NOVA_WORKDIR:-.tox/nova-work}}
+
+mkdir -p "$WORKDIR"
+WORKDIR=$(cd "$WORKDIR" && pwd)
+DL="$WORKDIR/download"
+SDIST="$WORKDIR/nova-$NOVA_VERSION"
+VENV="$WORKDIR/venv"
+TARBALL="$DL/nova-$NOVA_VERSION.tar.gz"
+
+log() { printf '[setup-nova] %s\n' "$*" >&2; }
+# pip, minus the warnings about local index folders that do not exist
+quiet_pip() {
+    "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+}
+
+# 1. the sdist
+if [[ ! -f $TARBALL ]]; then
+    log "downloading nova==$NOVA_VERSION sdist"
+    mkdir -p "$DL"
+    quiet_pip "$PY" -m pip download --quiet --no-deps --no-binary=:all: \
+        --dest "$DL" "nova==$NOVA_VERSION"
+fi
+if [[ ! -f $SDIST/.stestr.conf ]]; then
+    log "unpacking $TARBALL"
+    rm -rf "$SDIST.tmp" && mkdir -p "$SDIST.tmp"
+    tar -xzf "$TARBALL" -C "$SDIST.tmp"
+    rm -rf "$SDIST" && mv "$SDIST.tmp/nova-$NOVA_VERSION" "$SDIST" && rmdir "$SDIST.tmp"
+fi
+
+# 2. the venv
+if [[ ! -x $VENV/bin/python ]]; then
+    log "creating venv $VENV ($PY)"
+    "$PY" -m venv "$VENV"
+fi
+
+# 3. the packages
+# SQLAlchemy<2.1: without OpenStack's upper-constraints pip takes 2.1.x, whose
+# orm.noload() deprecation Nova's WarningsFixture turns into errors.
+# openstack-placement: the functional tests run Placement in-process.
+# shellcheck disable=SC2206
+EXTRA=(${NOVA_SM_EXTRA_PIP:-})
+ARGS=(-e "$SDIST" -r "$SDIST/requirements.txt" -r "$SDIST/test-requirements.txt"
+      openstack-placement 'SQLAlchemy>=2.0,<2.1' "${EXTRA[@]}")
+STAMP="$VENV/.nova-setup-stamp"
+WANT=$(printf '%s\n' "$NOVA_VERSION" "${ARGS[@]}")
+if [[ ! -f $STAMP || "$(cat "$STAMP")" != "$WANT" ]]; then
+    log "pip install ${ARGS[*]}"
+    start=$(date +%s)
+    quiet_pip "$VENV/bin/python" -m pip install --quiet --upgrade pip setuptools wheel
+    quiet_pip "$VENV/bin/python" -m pip install --quiet "${ARGS[@]}"
+    "$VENV/bin/python" -m pip check >&2 || log "warning: pip check reported problems"
+    printf '%s\n' "$WANT" > "$STAMP"
+    log "pip install took $(( $(date +%s) - start ))s"
+else
+    log "packages up to date (stamp $STAMP)"
+fi
+
+echo "NOVA_VENV=$VENV"
+echo "NOVA_SDIST=$SDIST"
