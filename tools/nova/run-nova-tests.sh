@@ -10,6 +10,15 @@
 #   NOVA_RESULTS_DIR       where results go (default WORKDIR/results/<timestamp>)
 #   NOVA_SKIP_SETUP=1      do not call setup-nova.sh
 #   NOVA_SM_EXTRA_PIP      passed through to setup-nova.sh
+#   NOVA_SM_INTEGRATION=1  run with nova_migration_sm: installs this repo into
+#                          the Nova venv, applies tools/nova/nova-34.0.0.patch,
+#                          records every checked status move to
+#                          NOVA_RESULTS_DIR/moves.jsonl and prints
+#                          tools/nova/report.py's report at the end (its exit
+#                          status counts: a refused move fails the run).
+#                          Use a WORKDIR of its own: the patch is applied to
+#                          the sdist the venv runs.
+#   NOVA_BASELINE_RESULTS  results dir of a plain-Nova run, for the report
 #   NOVA_STALL_SECONDS     kill the run when its subunit stream has not grown
 #                          for this long (default 600; a hung worker otherwise
 #                          blocks forever, see below)
@@ -44,6 +53,11 @@ done
 WORKDIR=${WORKDIR:-${NOVA_WORKDIR:-.tox/nova-work}}
 (( ${#SELECTIONS[@]} )) || SELECTIONS=(unit functional)
 
+REPO=$(cd "$HERE/../.." && pwd)
+if [[ ${NOVA_SM_INTEGRATION:-0} == 1 ]]; then
+    export NOVA_PATCH=${NOVA_PATCH:-$HERE/nova-34.0.0.patch}
+    export NOVA_SM_EXTRA_PIP="-e $REPO ${NOVA_SM_EXTRA_PIP:-}"
+fi
 if [[ ${NOVA_SKIP_SETUP:-0} != 1 ]]; then
     setup_out=$("$HERE/setup-nova.sh" "$WORKDIR") || { echo "setup-nova.sh failed" >&2; exit 2; }
     eval "$(grep -E '^NOVA_(VENV|SDIST)=' <<<"$setup_out" | sed 's/=\(.*\)/="\1"/')"
@@ -71,6 +85,15 @@ NOVA_ENV=(
     NOVA_RAISE_ON_GREENLET_LEAK=True OS_NOVA_DISABLE_EVENTLET_PATCHING=False
     PATH="$NOVA_VENV/bin:$PATH" VIRTUAL_ENV="$NOVA_VENV"
 )
+MOVES=""
+if [[ ${NOVA_SM_INTEGRATION:-0} == 1 ]]; then
+    # The library's options: strict enforcement (oslo.config reads
+    # OS_<GROUP>__<OPTION>); every checked move goes to moves.jsonl.
+    MOVES=$RESULTS/moves.jsonl
+    rm -f "$MOVES"
+    NOVA_ENV+=(OS_MIGRATION_STATE_MACHINE__ENFORCEMENT=${OS_MIGRATION_STATE_MACHINE__ENFORCEMENT:-strict}
+               NOVA_MIGRATION_SM_RECORD="$MOVES")
+fi
 
 # Reads a subunit stream, writes SEL.summary.json and SEL.failing.txt, prints
 # the counts line. Tests in the list that never reported count as failed.
@@ -192,4 +215,12 @@ done
 
 echo "results: $RESULTS" >&2
 printf '%s\n' "${summary_lines[@]}"
+if [[ -n $MOVES ]]; then
+    echo "== nova_migration_sm report (enforcement ${OS_MIGRATION_STATE_MACHINE__ENFORCEMENT:-strict})"
+    report_args=(--moves "$MOVES" --results "$RESULTS" --json "$RESULTS/report.json")
+    [[ -n ${NOVA_BASELINE_RESULTS:-} ]] && report_args+=(--baseline "$NOVA_BASELINE_RESULTS")
+    "$NOVA_VENV/bin/python" "$HERE/report.py" "${report_args[@]}" || overall=1
+fi
+# One closing line for CI, over all selections.
+printf '%s\n' "${summary_lines[@]}" | awk '{p += $2; f += $4} END {print p " passed, " f " failed"}'
 exit $overall

@@ -30,8 +30,10 @@ Output formats:
 committed list can be verified against an sdist.
 
 Usage:
-    tools/nova/select-tests.py --selection functional -o tools/nova/functional-selection.txt
-    tools/nova/select-tests.py --selection unit -o tools/nova/unit-selection.txt
+    tools/nova/select-tests.py --selection functional \
+        -o tools/nova/functional-selection.txt
+    tools/nova/select-tests.py --selection unit \
+        -o tools/nova/unit-selection.txt
     tools/nova/select-tests.py --selection functional --format regex
 The sdist defaults to $NOVA_SDIST, else ${NOVA_WORKDIR:-.tox/nova-work}/nova-34.0.0;
 the venv to $NOVA_VENV, else <sdist>/../venv.

@@ -7,6 +7,11 @@
 #   NOVA_VERSION      Nova release to fetch (default 34.0.0)
 #   NOVA_PYTHON       interpreter for the venv (default python3.11)
 #   NOVA_SM_EXTRA_PIP extra pip install args, word-split, e.g. "-e /path/to/repo"
+#   NOVA_PATCH        a patch (-p1) to apply to the unpacked sdist, e.g.
+#                     tools/nova/nova-34.0.0.patch (the nova_migration_sm
+#                     integration); the sdist is unpacked afresh whenever the
+#                     patch (or its absence) changes
+#   NOVA_SDIST_ONLY=1 stop after unpacking (and patching) the sdist
 #
 # Idempotent: the sdist is downloaded and unpacked once, the venv created once,
 # and `pip install` re-runs only when its argument list changes (stamp file).
@@ -37,11 +42,29 @@ if [[ ! -f $TARBALL ]]; then
     quiet_pip "$PY" -m pip download --quiet --no-deps --no-binary=:all: \
         --dest "$DL" "nova==$NOVA_VERSION"
 fi
+PATCH_STAMP="$SDIST/.nova-patch-stamp"
+PATCH_WANT=none
+if [[ -n ${NOVA_PATCH:-} ]]; then
+    PATCH_WANT=$(sha256sum "$NOVA_PATCH" | cut -d' ' -f1)
+fi
+if [[ -f $SDIST/.stestr.conf && "$(cat "$PATCH_STAMP" 2>/dev/null || echo none)" != "$PATCH_WANT" ]]; then
+    log "patch changed: unpacking the sdist afresh"
+    rm -rf "$SDIST"
+fi
 if [[ ! -f $SDIST/.stestr.conf ]]; then
     log "unpacking $TARBALL"
     rm -rf "$SDIST.tmp" && mkdir -p "$SDIST.tmp"
     tar -xzf "$TARBALL" -C "$SDIST.tmp"
     rm -rf "$SDIST" && mv "$SDIST.tmp/nova-$NOVA_VERSION" "$SDIST" && rmdir "$SDIST.tmp"
+    if [[ -n ${NOVA_PATCH:-} ]]; then
+        log "applying $NOVA_PATCH"
+        patch -d "$SDIST" -p1 --forward --quiet <"$NOVA_PATCH"
+        printf '%s\n' "$PATCH_WANT" >"$PATCH_STAMP"
+    fi
+fi
+if [[ ${NOVA_SDIST_ONLY:-0} == 1 ]]; then
+    echo "NOVA_SDIST=$SDIST"
+    exit 0
 fi
 
 # 2. the venv
