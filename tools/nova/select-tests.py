@@ -35,8 +35,9 @@ Usage:
     tools/nova/select-tests.py --selection unit \
         -o tools/nova/unit-selection.txt
     tools/nova/select-tests.py --selection functional --format regex
-The sdist defaults to $NOVA_SDIST, else ${NOVA_WORKDIR:-.tox/nova-work}/nova-34.0.0;
-the venv to $NOVA_VENV, else <sdist>/../venv.
+The sdist defaults to $NOVA_SDIST, else
+${NOVA_WORKDIR:-.tox/nova-work}/nova-34.0.0; the venv to $NOVA_VENV, else
+<sdist>/../venv.
 """
 
 import argparse
@@ -96,7 +97,8 @@ def regression_modules(sdist):
 def functional_regexes(sdist):
     """(regex, comment) pairs, one per part of the selection."""
     out = [
-        (r"^nova\.tests\.functional\.test_servers\..*(%s)" % SERVERS_ID_PATTERN,
+        (r"^nova\.tests\.functional\.test_servers\..*(%s)"
+         % SERVERS_ID_PATTERN,
          "test_servers ids naming a move operation"),
     ]
     for mod in regression_modules(sdist):
@@ -111,7 +113,8 @@ def stestr_list(sdist, venv, test_path):
     """All test ids under test_path, as discovered by the Nova venv."""
     stestr = venv / "bin" / "stestr"
     if not stestr.exists():
-        sys.exit(f"select-tests: {stestr} missing; run tools/nova/setup-nova.sh")
+        sys.exit(f"select-tests: {stestr} missing; "
+                 "run tools/nova/setup-nova.sh")
     env = dict(os.environ, OS_NOVA_DISABLE_EVENTLET_PATCHING="False",
                PYTHONDONTWRITEBYTECODE="1", LC_ALL="C.UTF-8")
     if not (sdist / ".stestr").is_dir():  # `stestr list` wants a repository
@@ -137,7 +140,8 @@ def select_ids(all_ids, regexes):
             hits[matched[0]] += 1
     for rx, _ in regexes:
         if hits[rx] == 0:
-            print(f"select-tests: warning: no test matches {rx}", file=sys.stderr)
+            print(f"select-tests: warning: no test matches {rx}",
+                  file=sys.stderr)
     return sorted(set(chosen)), hits
 
 
@@ -166,7 +170,8 @@ def main():
     args = ap.parse_args()
 
     sdist = (args.sdist or default_sdist()).resolve()
-    venv = (args.venv or pathlib.Path(os.environ.get("NOVA_VENV", sdist.parent / "venv"))).resolve()
+    venv = (args.venv or pathlib.Path(
+        os.environ.get("NOVA_VENV", sdist.parent / "venv"))).resolve()
 
     if args.selection == "unit":
         regexes, test_path = UNIT_REGEXES, UNIT_TEST_PATH
@@ -191,7 +196,8 @@ def main():
                 print(f"- {line}", file=sys.stderr)
             for line in sorted(new - old):
                 print(f"+ {line}", file=sys.stderr)
-            print(f"select-tests: {args.check} is out of date", file=sys.stderr)
+            print(f"select-tests: {args.check} is out of date",
+                  file=sys.stderr)
             return 1
         print(f"select-tests: {args.check} is up to date", file=sys.stderr)
         return 0
