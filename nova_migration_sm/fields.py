@@ -34,6 +34,27 @@ class _Short:
         return '%s...(%d characters)' % (text[:self.LIMIT], len(text))
 
 
+STATUSES_ADDED_AFTER_1_9: dict[tuple[int, int], tuple[str, ...]] = {}
+"""Statuses appended to :data:`MigrationStatus.ALL` after ``Migration``
+1.9, keyed by the ``Migration`` version that added them.
+
+The rule for the next status ever added: append it to
+``MigrationStatus.ALL``, bump ``Migration.VERSION`` and list the status
+here under the new version. ``obj_make_compatible`` then refuses to send
+it to an older receiver (Nova's ``raise_on_too_new_values``) instead of
+passing a value it cannot represent. Below 1.9 ``status`` is a string and
+every status up to 1.9 was already written by Nova 34.0.0, so nothing is
+listed for 1.9 itself.
+"""
+
+
+def statuses_unknown_to(target_version: tuple[int, int]) -> tuple[str, ...]:
+    """Statuses a ``Migration`` of ``target_version`` cannot represent."""
+    return tuple(status
+                 for version, added in STATUSES_ADDED_AFTER_1_9.items()
+                 if target_version < version for status in added)
+
+
 class MigrationStatusEnum(fields.Enum):
     """Enum of :data:`MigrationStatus.ALL`; errors list the valid values."""
 

@@ -28,6 +28,7 @@ from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
+from nova_migration_sm.db import cas
 from nova_migration_sm.db import models
 from nova_migration_sm import exceptions
 from nova_migration_sm import machines
@@ -125,32 +126,16 @@ def migration_update(context, migration_id: int, values: dict,
     """
     with _writer(context) as session:
         if expected_status is not ANY_STATUS:
-            _compare_and_swap(session, migration_id, values, expected_status)
+            if not cas.update_if_status(session, models.Migration.__table__,
+                                        migration_id, values,
+                                        expected_status):
+                raise exceptions.MigrationNotFound(migration=migration_id)
             session.expire_all()
         migration = _get(context, session, migration_id)
         if expected_status is ANY_STATUS:
             migration.update(values)
             session.flush()
         return migration
-
-
-def _compare_and_swap(session, migration_id, values, expected_status):
-    table = models.Migration.__table__
-    stmt = (sa.update(table)
-            .where(table.c.id == migration_id)
-            .where(table.c.status.is_not_distinct_from(expected_status))
-            .values(**values))
-    if session.execute(stmt).rowcount == 1:
-        return
-    row = session.execute(
-        sa.select(table.c.uuid, table.c.migration_type, table.c.status)
-        .where(table.c.id == migration_id)).first()
-    if row is None:
-        raise exceptions.MigrationNotFound(migration=migration_id)
-    raise exceptions.MigrationStatusConflict(
-        migration=row.uuid or 'id=%s' % migration_id,
-        migration_type=row.migration_type, expected=expected_status,
-        actual=row.status, to_status=values.get('status'))
 
 
 def _get(context, session, migration_id):

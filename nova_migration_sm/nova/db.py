@@ -26,9 +26,8 @@ from nova.db.main import api as main_api
 from nova.db.main import models
 from nova import exception as nova_exception
 from oslo_db import api as oslo_db_api
-import sqlalchemy as sa
 
-from nova_migration_sm import exceptions
+from nova_migration_sm.db import cas
 
 
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
@@ -36,22 +35,10 @@ from nova_migration_sm import exceptions
 def migration_update_if_status(context, migration_id: int, values: dict,
                                expected_status: str | None):
     """Update a migration only while its row holds ``expected_status``."""
-    table = models.Migration.__table__
-    result = context.session.execute(
-        sa.update(table)
-        .where(table.c.id == migration_id)
-        .where(table.c.status.is_not_distinct_from(expected_status))
-        .values(status=values['status']))
-    if result.rowcount != 1:
-        row = context.session.execute(
-            sa.select(table.c.uuid, table.c.migration_type, table.c.status)
-            .where(table.c.id == migration_id)).first()
-        if row is None:
-            raise nova_exception.MigrationNotFound(migration_id=migration_id)
-        raise exceptions.MigrationStatusConflict(
-            migration=row.uuid or 'id=%s' % migration_id,
-            migration_type=row.migration_type, expected=expected_status,
-            actual=row.status, to_status=values['status'])
+    if not cas.update_if_status(context.session, models.Migration.__table__,
+                                migration_id, {'status': values['status']},
+                                expected_status):
+        raise nova_exception.MigrationNotFound(migration_id=migration_id)
     migration = main_api.migration_get(context, migration_id)
     migration.update(values)
     return migration

@@ -42,16 +42,6 @@ from nova_migration_sm import mixin
 from nova_migration_sm.nova import db as sm_db
 from nova_migration_sm.nova import recorder
 
-STATUSES_ADDED_AFTER_1_9: dict[tuple[int, int], tuple[str, ...]] = {}
-"""Statuses appended to ``MigrationStatus.ALL`` after 1.9, by version.
-
-Below 1.9 ``status`` is a plain string and every status of 1.9 was
-already written by Nova 34.0.0, so backporting 1.9 needs nothing. The
-next status ever added bumps ``VERSION`` and is listed here, so
-``obj_make_compatible`` refuses to send it to a receiver that cannot
-represent it (Nova's ``raise_on_too_new_values``).
-"""
-
 cfg.set_defaults(sm_conf.OPTS, detect_stale_writes=False)
 
 # NOTE: a check refused in the conductor reaches the compute host as the
@@ -101,11 +91,10 @@ class Migration(mixin.MigrationStateMachineMixin, _ConditionalSave):
 
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
-        target = versionutils.convert_version_to_tuple(target_version)
-        for version, added in STATUSES_ADDED_AFTER_1_9.items():
-            if target < version:
-                base.raise_on_too_new_values(target_version, primitive,
-                                             'status', added)
+        base.raise_on_too_new_values(
+            target_version, primitive, 'status',
+            sm_fields.statuses_unknown_to(
+                versionutils.convert_version_to_tuple(target_version)))
 
     def _sm_check(self, from_status, to_status) -> None:
         if not recorder.enabled():

@@ -18,6 +18,8 @@ and ``obj_make_compatible``, hence the same fingerprint. It is not
 registered; an old service registers it to speak 1.8. :class:`Migration`
 1.9 adds the state machine: ``status`` becomes a
 :class:`MigrationStatusField` and ``create()``/``save()`` are checked.
+Statuses added later are refused to older receivers
+(:data:`nova_migration_sm.fields.STATUSES_ADDED_AFTER_1_9`).
 """
 
 from oslo_utils import uuidutils
@@ -26,23 +28,10 @@ from oslo_versionedobjects import exception as ovo_exception
 from oslo_versionedobjects import fields
 
 from nova_migration_sm.db import api as db
-from nova_migration_sm import exceptions
 from nova_migration_sm import fields as sm_fields
 from nova_migration_sm import mixin
 from nova_migration_sm.objects import base
 from nova_migration_sm.statuses import MigrationType
-
-STATUSES_ADDED_AFTER_1_9: dict[tuple[int, int], tuple[str, ...]] = {}
-"""Statuses added to :data:`MigrationStatus.ALL` after 1.9, by version.
-
-The rule for the next status ever added: append it to
-``MigrationStatus.ALL``, bump ``Migration.VERSION`` and list the status
-here under the new version. ``obj_make_compatible`` then refuses to send
-it to an older receiver (``ObjectActionError``, Nova's
-``raise_on_too_new_values``) instead of passing a value it cannot
-represent. Below 1.9 ``status`` is a string and every status up to 1.9
-was already written by Nova, so nothing is listed for 1.9 itself.
-"""
 
 
 def determine_migration_type(migration) -> str:
@@ -241,11 +230,10 @@ class Migration(mixin.MigrationStateMachineMixin, Nova34Migration):
 
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
-        target = versionutils.convert_version_to_tuple(target_version)
-        for version, added in STATUSES_ADDED_AFTER_1_9.items():
-            if target < version:
-                base.raise_on_too_new_values(target_version, primitive,
-                                             'status', added)
+        base.raise_on_too_new_values(
+            target_version, primitive, 'status',
+            sm_fields.statuses_unknown_to(
+                versionutils.convert_version_to_tuple(target_version)))
 
 
 @base.NovaObjectRegistry.register
@@ -304,4 +292,4 @@ class MigrationList(base.ObjectListBase, base.NovaObject):
 
 
 __all__ = ['Migration', 'MigrationList', 'Nova34Migration',
-           'determine_migration_type', 'exceptions']
+           'determine_migration_type']

@@ -26,9 +26,9 @@ import uuid
 from oslo_versionedobjects import exception as ovo_exception
 import testscenarios
 
+from nova_migration_sm import exceptions
 from nova_migration_sm import mixin
 from nova_migration_sm import objects
-from nova_migration_sm.objects import migration as migration_obj
 from nova_migration_sm.rpc import old_service
 from nova_migration_sm.rpc import serializer as rpc_serializer
 from nova_migration_sm.statuses import MigrationStatus as S
@@ -43,7 +43,7 @@ OLD = {'Migration': '1.8'}
 def _simulate_queued_added_in_1_10(test):
     """As if 'queued' were a status added after 1.9 (in 1.10)."""
     test.useFixture(fixtures.fixtures.MonkeyPatch(
-        'nova_migration_sm.objects.migration.STATUSES_ADDED_AFTER_1_9',
+        'nova_migration_sm.fields.STATUSES_ADDED_AFTER_1_9',
         {(1, 10): (S.QUEUED,)}))
 
 
@@ -89,7 +89,7 @@ class TestOldCallerInProcess(fixtures.FunctionalTestCase):
 
     def test_old_object_refused_move(self):
         error = self.assertRaises(
-            migration_obj.exceptions.InvalidMigrationStatusTransition,
+            exceptions.InvalidMigrationStatusTransition,
             self._old_save, S.COMPLETED)
         self.assertEqual(S.ACCEPTED, error.kwargs['from_status'])
 
@@ -174,11 +174,11 @@ class TestOldServiceProcess(fixtures.FunctionalTestCase):
 
     def test_old_service_refused_move_is_same_class(self):
         error = self.assertRaises(
-            migration_obj.exceptions.InvalidMigrationStatusTransition,
+            exceptions.InvalidMigrationStatusTransition,
             self.old.set_status, self.context, self.migration.uuid,
             S.COMPLETED)
         self.assertIs(
-            migration_obj.exceptions.InvalidMigrationStatusTransition,
+            exceptions.InvalidMigrationStatusTransition,
             type(error))
         self.assertEqual(S.ACCEPTED, objects.Migration.get_by_uuid(
             self.context, self.migration.uuid).status)

@@ -198,7 +198,7 @@ class TestBadPrimitives(BadInputTestCase):
         # NOTE: as if 'preparing' had been added in 1.10: a 1.9 receiver
         # would not know it, so the sender refuses to backport it.
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_migration_sm.objects.migration.STATUSES_ADDED_AFTER_1_9',
+            'nova_migration_sm.fields.STATUSES_ADDED_AFTER_1_9',
             {(1, 10): ('preparing',)}))
         self.useFixture(fixtures.MonkeyPatch(
             'nova_migration_sm.objects.migration.Migration.VERSION', '1.10'))

@@ -19,6 +19,7 @@ from oslo_versionedobjects import exception as ovo_exception
 from oslo_versionedobjects import fixture
 
 from nova_migration_sm import exceptions
+from nova_migration_sm import fields as sm_fields
 from nova_migration_sm import objects
 from nova_migration_sm.objects import migration as migration_obj
 from tests.unit import base
@@ -146,7 +147,7 @@ class TestFutureStatuses(base.TestCase):
     def test_a_status_newer_than_the_target_is_refused(self):
         migration = self.create_migration('resize')
         # 'paused' stands for a hypothetical status added in 1.10.
-        with mock.patch.dict(migration_obj.STATUSES_ADDED_AFTER_1_9,
+        with mock.patch.dict(sm_fields.STATUSES_ADDED_AFTER_1_9,
                              {(1, 10): ('paused',)}):
             primitive = {'status': 'paused'}
             error = self.assertRaises(
@@ -160,7 +161,7 @@ class TestFutureStatuses(base.TestCase):
 
     def test_known_statuses_backport_untouched(self):
         primitive = {'status': 'finished'}
-        with mock.patch.dict(migration_obj.STATUSES_ADDED_AFTER_1_9,
+        with mock.patch.dict(sm_fields.STATUSES_ADDED_AFTER_1_9,
                              {(1, 10): ('paused',)}):
             objects.Migration.obj_make_compatible(
                 objects.Migration(), primitive, '1.8')
