@@ -55,6 +55,9 @@ def statuses_unknown_to(target_version: tuple[int, int]) -> tuple[str, ...]:
                  if target_version < version for status in added)
 
 
+_VALID_STATUSES = frozenset(MigrationStatus.ALL)
+
+
 class MigrationStatusEnum(fields.Enum):
     """Enum of :data:`MigrationStatus.ALL`; errors list the valid values."""
 
@@ -62,12 +65,14 @@ class MigrationStatusEnum(fields.Enum):
         super().__init__(valid_values=MigrationStatus.ALL)
 
     def coerce(self, obj, attr, value):
-        if value not in MigrationStatus.ALL or not isinstance(value, str):
-            raise ValueError(
-                'Migration status %r is not valid for %s.%s; valid '
-                'statuses: %s' % (_Short(value), type(obj).__name__, attr,
-                                  exceptions.quoted(MigrationStatus.ALL)))
-        return value
+        # NOTE(perf): a frozenset, not the 18-item tuple: this runs on every
+        # assignment and every deserialisation of a status.
+        if isinstance(value, str) and value in _VALID_STATUSES:
+            return value
+        raise ValueError(
+            'Migration status %r is not valid for %s.%s; valid statuses: %s'
+            % (_Short(value), type(obj).__name__, attr,
+               exceptions.quoted(MigrationStatus.ALL)))
 
 
 class MigrationStatusField(fields.BaseEnumField):

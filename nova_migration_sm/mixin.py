@@ -39,6 +39,12 @@ SEEN_STATUS_KEY = 'nova_migration_sm.seen_status'
 
 _UNKNOWN = object()
 _ALLOWED_MOVES = machines.ALLOWED_MOVES
+# NOTE(perf): where o.vo stores a set field (its private _get_attrname());
+# obj_attr_is_set() builds the list of every field name on each call, so
+# the hot paths read these instead (tests/unit/test_mixin.py pins them).
+_STATUS = '_obj_status'
+_TYPE = '_obj_migration_type'
+_CROSS_CELL = '_obj_cross_cell_move'
 _STALE_RETRIES = 3
 
 
@@ -55,15 +61,15 @@ class MigrationStateMachineMixin:
     def obj_reset_changes(self, fields=None, recursive=False):
         super().obj_reset_changes(fields=fields, recursive=recursive)
         if fields is None or 'status' in fields:
-            if self.obj_attr_is_set('status'):
-                self._sm_seen = self.status
+            if _STATUS in self.__dict__:
+                self._sm_seen = self.__dict__[_STATUS]
             else:
                 self.__dict__.pop('_sm_seen', None)
 
     def _sm_seen_status(self):
         """The status this object last saw in the database, or _UNKNOWN."""
         if 'status' not in self._changed_fields:
-            return self.status if self.obj_attr_is_set('status') else _UNKNOWN
+            return self.__dict__.get(_STATUS, _UNKNOWN)
         return self.__dict__.get('_sm_seen', _UNKNOWN)
 
     def obj_to_primitive(self, target_version=None, version_manifest=None):
@@ -83,10 +89,9 @@ class MigrationStateMachineMixin:
                 raise ValueError('Primitive of %s carries an invalid %s %r'
                                  % (cls.__name__, SEEN_STATUS_KEY, seen))
             obj._sm_seen = seen
-        elif (obj.obj_attr_is_set('status') and
-              'status' not in obj._changed_fields):
+        elif _STATUS in obj.__dict__ and 'status' not in obj._changed_fields:
             # NOTE: an unchanged status is what the sender saw of the row.
-            obj._sm_seen = obj.status
+            obj._sm_seen = obj.__dict__[_STATUS]
         return obj
 
     def __deepcopy__(self, memo):
@@ -112,14 +117,11 @@ class MigrationStateMachineMixin:
         return {} if expected is _UNKNOWN else {'expected_status': expected}
 
     def _sm_machine_key(self) -> tuple[str, bool]:
-        # NOTE(perf): read o.vo's attribute storage (``_obj_<field>``):
-        # obj_attr_is_set() builds the list of all field names per call,
-        # which made this ten times the cost of the check (benchmarks/).
         values = self.__dict__
-        migration_type = values.get('_obj_migration_type')
+        migration_type = values.get(_TYPE)
         if migration_type is None:
             migration_type = self.migration_type  # lazy-loaded, as Nova
-        return migration_type, bool(values.get('_obj_cross_cell_move'))
+        return migration_type, bool(values.get(_CROSS_CELL))
 
     def _sm_name(self) -> str:
         if self.obj_attr_is_set('uuid') and self.uuid:
@@ -133,13 +135,14 @@ class MigrationStateMachineMixin:
         # lookup in the machines' table; this runs on every checked save
         # and costs half as much this way (benchmarks/checks.py).
         values = self.__dict__
-        migration_type = (values.get('_obj_migration_type') or
-                          self.migration_type)
-        cross_cell = values.get('_obj_cross_cell_move', False)
-        if (migration_type, cross_cell, from_status, to_status) in \
-                _ALLOWED_MOVES:
+        try:
+            key = (values[_TYPE], values[_CROSS_CELL], from_status,
+                   to_status)
+        except KeyError:  # not loaded yet: Nova's lazy load and defaults
+            key = (*self._sm_machine_key(), from_status, to_status)
+        if key in _ALLOWED_MOVES:
             return
-        cross_cell = bool(cross_cell)
+        migration_type, cross_cell = self._sm_machine_key()
         machines.is_allowed(migration_type, from_status, to_status,
                             cross_cell)  # raises for an unknown type
         raise exceptions.InvalidMigrationStatusTransition(

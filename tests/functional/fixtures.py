@@ -31,6 +31,8 @@ Environment:
 """
 
 import atexit
+import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -253,6 +255,26 @@ class Conductor(fixtures.Fixture):
     serving = staticmethod(rpc_manager.serving)
 
 
+def _lock_broker(test: testtools.TestCase, url: str) -> None:
+    """Share the broker with the other test workers, for this test.
+
+    A readers-writer lock across stestr's worker processes: every test
+    that uses the broker holds it shared until its cleanup; a test whose
+    class sets ``BROKER_EXCLUSIVE`` (the RabbitMQ restart) holds it alone,
+    so it waits for the tests in flight and no test starts while the
+    broker is down.
+    """
+    if getattr(test, '_broker_fd', None) is not None:
+        return
+    exclusive = getattr(test, 'BROKER_EXCLUSIVE', False)
+    path = os.path.join(tempfile.gettempdir(), 'nova-migration-sm-broker-%s'
+                        '.lock' % hashlib.sha1(url.encode()).hexdigest()[:12])
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+    test._broker_fd = fd
+    test.addCleanup(os.close, fd)
+
+
 def check_transport(test: testtools.TestCase, needed: bool = False) -> None:
     """Skip (or fail) ``test`` if its RPC server is missing.
 
@@ -266,6 +288,7 @@ def check_transport(test: testtools.TestCase, needed: bool = False) -> None:
             unavailable(test, 'A transport between processes',
                         '%s is not set' % rpc.TRANSPORT_URL_ENV)
         return
+    _lock_broker(test, url)
     try:
         _check_reachable(url)
     except OSError as error:

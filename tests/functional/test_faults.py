@@ -168,6 +168,7 @@ class TestConductorKilled(FaultCase):
 class TestRabbitMQRestarted(FaultCase):
 
     scenarios = fixtures.scenarios()[:1]
+    BROKER_EXCLUSIVE = True  # no other test uses the broker meanwhile
     SCRIPT = os.path.join(fixtures.REPO, 'tools', 'ci-services.sh')
 
     def setUp(self):

@@ -215,6 +215,20 @@ class TestSave(base.TestCase):
         self.assertIsNone(objects.Migration.indirection_api)
 
 
+class TestAttributeStorage(base.TestCase):
+
+    def test_hot_path_reads_where_ovo_stores_fields(self):
+        # The mixin reads o.vo's storage directly; catch an o.vo change.
+        migration = self.create_migration('live-migration')
+        for name in ('status', 'migration_type', 'cross_cell_move'):
+            attr = getattr(mixin, {'status': '_STATUS',
+                                   'migration_type': '_TYPE',
+                                   'cross_cell_move': '_CROSS_CELL'}[name])
+            self.assertEqual(ovo_base._get_attrname(name), attr)
+            self.assertEqual(getattr(migration, name),
+                             migration.__dict__[attr])
+
+
 class TestStaleWrites(base.TestCase):
 
     def _two_views(self):
