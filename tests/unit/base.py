@@ -62,5 +62,13 @@ class TestCase(testtools.TestCase):
         migration.create()
         return migration
 
+    @staticmethod
+    def walk(migration, *statuses: str):
+        """Save ``migration`` through each status in turn."""
+        for status in statuses:
+            migration.status = status
+            migration.save()
+        return migration
+
     def stored_status(self, migration) -> str:
         return db.migration_get(self.context, migration.id).status

@@ -98,11 +98,9 @@ class TestSave(base.TestCase):
             self.assertEqual(set(), migration.obj_what_changed())
 
     def test_refused_move_writes_nothing_and_keeps_the_change(self):
-        migration = self.create_migration('resize')
-        for status in ('migrating', 'post-migrating', 'finished',
-                       'confirming', 'confirmed'):
-            migration.status = status
-            migration.save()
+        migration = self.walk(self.create_migration('resize'), 'migrating',
+                              'post-migrating', 'finished', 'confirming',
+                              'confirmed')
         migration.status = 'migrating'
         migration.dest_host = '192.0.2.7'
         error = self.assertRaises(
@@ -277,12 +275,8 @@ class TestStaleWrites(base.TestCase):
 class TestEnforcement(base.TestCase):
 
     def _confirmed(self):
-        migration = self.create_migration('migration')
-        for status in ('migrating', 'post-migrating', 'finished',
-                       'confirmed'):
-            migration.status = status
-            migration.save()
-        return migration
+        return self.walk(self.create_migration('migration'), 'migrating',
+                         'post-migrating', 'finished', 'confirmed')
 
     def test_warn_logs_once_and_writes(self):
         self.set_enforcement('warn')
