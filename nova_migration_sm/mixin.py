@@ -143,8 +143,7 @@ class MigrationStateMachineMixin:
         if key in _ALLOWED_MOVES:
             return
         migration_type, cross_cell = self._sm_machine_key()
-        machines.is_allowed(migration_type, from_status, to_status,
-                            cross_cell)  # raises for an unknown type
+        # NOTE: next_statuses() raises UnknownMigrationType for a bad type.
         raise exceptions.InvalidMigrationStatusTransition(
             migration=self._sm_name(), migration_type=migration_type,
             cross_cell_move=cross_cell, from_status=from_status,
