@@ -20,7 +20,7 @@ memory does not grow with the table, and reports, grouped and counted:
   even load such a row) and migration types no machine knows;
 * statuses impossible for the row's type (no move out of them is allowed);
 * rows with a NULL ``migration_type`` and the type Nova infers for them
-  (:func:`nova_migration_sm.objects.migration.determine_migration_type`);
+  (:func:`nova_migration_sm.machines.determine_migration_type`);
 * rows in a status that is not terminal for their type, last updated
   before a threshold (stuck migrations), oldest first, and ``done``
   evacuations still waiting for their source compute, apart.
@@ -39,7 +39,6 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from nova_migration_sm import machines
-from nova_migration_sm.objects import migration as migration_obj
 from nova_migration_sm.statuses import MigrationStatus
 from nova_migration_sm.statuses import MigrationType
 
@@ -202,7 +201,7 @@ def _check_rows(report: AuditReport, rows, tables) -> None:
          new_flavor, source_compute, created_at, updated_at, _) in rows:
         when = updated_at or created_at
         if migration_type is None:
-            migration_type = migration_obj.determine_migration_type(
+            migration_type = machines.determine_migration_type(
                 {'old_instance_type_id': old_flavor,
                  'new_instance_type_id': new_flavor})
             report._add(report.null_types, (migration_type, status), when,

@@ -206,6 +206,21 @@ def where(migration_type: str, from_status: str | None, to_status: str,
     return _WHERE.get((key[0], key[1], from_status, to_status))
 
 
+def determine_migration_type(migration) -> str:
+    """Nova's guess for a row with no type: resize if the flavor changed.
+
+    ``nova/objects/migration.py:37-48``; ``migration`` is a row, a dict or
+    an object with ``old_instance_type_id`` and ``new_instance_type_id``.
+    """
+    if isinstance(migration, dict):
+        old = migration['old_instance_type_id']
+        new = migration['new_instance_type_id']
+    else:
+        old = migration.old_instance_type_id
+        new = migration.new_instance_type_id
+    return MigrationType.RESIZE if old != new else MigrationType.MIGRATION
+
+
 def machine_keys() -> tuple[MachineKey, ...]:
     """Every ``(migration_type, cross_cell_move)`` with its own definition.
 

@@ -29,20 +29,14 @@ from oslo_versionedobjects import fields
 
 from nova_migration_sm.db import api as db
 from nova_migration_sm import fields as sm_fields
+from nova_migration_sm import machines
 from nova_migration_sm import mixin
 from nova_migration_sm.objects import base
 from nova_migration_sm.statuses import MigrationType
 
 
-def determine_migration_type(migration) -> str:
-    """Nova's guess for a row with no type: resize if the flavor changed."""
-    if isinstance(migration, dict):
-        old = migration['old_instance_type_id']
-        new = migration['new_instance_type_id']
-    else:
-        old = migration.old_instance_type_id
-        new = migration.new_instance_type_id
-    return MigrationType.RESIZE if old != new else MigrationType.MIGRATION
+# Nova's module has it; the type inference itself lives in the core.
+determine_migration_type = machines.determine_migration_type
 
 
 class Nova34Migration(base.NovaPersistentObject, base.NovaObject):

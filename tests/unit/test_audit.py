@@ -16,6 +16,8 @@ import datetime
 import io
 import json
 import os
+import subprocess
+import sys
 import tracemalloc
 
 import fixtures
@@ -387,3 +389,16 @@ class TestUpgradeCheck(testtools.TestCase):
         checks = upgradecheck.MigrationStateMachineChecks(db_urls=[bad])
         self.assertEqual(oslo_upgradecheck.Code.FAILURE, checks.check())
         self.assertIn('Check: Migration statuses', out.getvalue())
+
+
+class TestImportsNoObjects(testtools.TestCase):
+
+    def test_audit_and_upgrade_check_register_no_objects(self):
+        # They run inside nova-status; registering our reference Migration
+        # there would clash with Nova's in the shared o.vo registry.
+        code = ('import sys, nova_migration_sm.upgradecheck, '
+                'nova_migration_sm.audit; '
+                'print("nova_migration_sm.objects" in sys.modules)')
+        out = subprocess.run([sys.executable, '-W', 'ignore', '-c', code],
+                             capture_output=True, text=True, check=True)
+        self.assertEqual('False', out.stdout.strip())
