@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Emit the Nova test selections we run against, as stestr filters.
 
-Two selections are defined (see /work/shared/reference/nova-test-suite.md):
+Two selections are defined (the facts behind them: the project's shared
+reference notes, nova-test-suite.md):
 
 unit
     nova.tests.unit.objects.test_migration (not test_migration_context)
@@ -45,8 +46,9 @@ import collections
 import os
 import pathlib
 import re
-import subprocess
 import sys
+
+import shard_plan
 
 NOVA_VERSION = "34.0.0"
 
@@ -117,16 +119,11 @@ def stestr_list(sdist, venv, test_path):
                  "run tools/nova/setup-nova.sh")
     env = dict(os.environ, OS_NOVA_DISABLE_EVENTLET_PATCHING="False",
                PYTHONDONTWRITEBYTECODE="1", LC_ALL="C.UTF-8")
-    if not (sdist / ".stestr").is_dir():  # `stestr list` wants a repository
-        subprocess.run([str(stestr), "init"], cwd=sdist, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-    proc = subprocess.run([str(stestr), "--test-path", test_path, "list"],
-                          cwd=sdist, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr)
-        sys.exit(f"select-tests: stestr list failed ({proc.returncode})")
-    return [line.strip() for line in proc.stdout.splitlines()
-            if line.strip().startswith("nova.")]
+    try:
+        return shard_plan.stestr_list(str(sdist), str(stestr), env,
+                                      test_path)
+    except shard_plan.PlanError as exc:
+        sys.exit(f"select-tests: {exc}")
 
 
 def select_ids(all_ids, regexes):

@@ -79,8 +79,9 @@ fi
 # openstack-placement: the functional tests run Placement in-process.
 # shellcheck disable=SC2206
 EXTRA=(${NOVA_SM_EXTRA_PIP:-})
+# py-spy: the run script's watchdog dumps a stalled worker's OS threads.
 ARGS=(-e "$SDIST" -r "$SDIST/requirements.txt" -r "$SDIST/test-requirements.txt"
-      openstack-placement 'SQLAlchemy>=2.0,<2.1' "${EXTRA[@]}")
+      openstack-placement 'SQLAlchemy>=2.0,<2.1' py-spy "${EXTRA[@]}")
 STAMP="$VENV/.nova-setup-stamp"
 WANT=$(printf '%s\n' "$NOVA_VERSION" "${ARGS[@]}")
 if [[ ! -f $STAMP || "$(cat "$STAMP")" != "$WANT" ]]; then
@@ -94,6 +95,12 @@ if [[ ! -f $STAMP || "$(cat "$STAMP")" != "$WANT" ]]; then
 else
     log "packages up to date (stamp $STAMP)"
 fi
+
+# 4. the test hooks (stack dumps on SIGUSR2, the move recorder), each off
+# unless its environment variable asks for it: see nova_sm_testhooks.py.
+SITE=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+cp "$(dirname "$0")/nova_sm_testhooks.py" "$SITE/nova_sm_testhooks.py"
+echo 'import nova_sm_testhooks; nova_sm_testhooks.install()' >"$SITE/nova_sm_testhooks.pth"
 
 echo "NOVA_VENV=$VENV"
 echo "NOVA_SDIST=$SDIST"
