@@ -28,6 +28,7 @@ import argparse
 import datetime
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -239,7 +240,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # the watched run is killed on the way
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop)
     run = Run(parse(argv))
     os.makedirs(run.results, exist_ok=True)
     try:

@@ -211,25 +211,12 @@ def run(cmd: list[str], cwd: str, env: dict[str, str], stream_path: str,
             target=_copy, daemon=True,
             args=(proc.stdout, stream, live_log.stdin if live_log else None))
         copier.start()
-        killed, dumps = None, []
-        last_size, last_change = -1, start
-        while proc.poll() is None:
-            time.sleep(_POLL)
-            now = time.monotonic()
-            size = os.fstat(stream.fileno()).st_size
-            if size != last_size:
-                last_size, last_change = size, now
-            if now - start >= max_seconds:
-                killed = 'hit the limit of %ds' % max_seconds
-            elif now - last_change >= stall_seconds:
-                killed = 'stalled: no subunit output for %ds, after %ds' % (
-                    stall_seconds, now - start)
-            else:
-                continue
-            log(killed + '; dumping stacks into ' + dump_dir)
-            dumps = dump_stacks(proc.pid, dump_dir, py_spy, log)
-            _kill_group(proc)
-            break
+        try:
+            killed, dumps = _watch(proc, stream, start, dump_dir,
+                                   stall_seconds, max_seconds, py_spy, log)
+        finally:
+            if proc.poll() is None:  # interrupted: leave no worker behind
+                _kill_group(proc)
         proc.wait()
         copier.join(timeout=60)
     if live_log:
@@ -240,3 +227,29 @@ def run(cmd: list[str], cwd: str, env: dict[str, str], stream_path: str,
     return Attempt(exit_code=proc.returncode,
                    wall_seconds=int(time.monotonic() - start),
                    killed=killed, dumps=dumps)
+
+
+def _watch(proc: subprocess.Popen, stream: typing.IO[bytes], start: float,
+           dump_dir: str, stall_seconds: float, max_seconds: float,
+           py_spy: str | None, log: typing.Callable[[str], None]
+           ) -> tuple[str | None, list[str]]:
+    """Wait for the run; dump and kill it if it stalls or runs too long."""
+    last_size, last_change = -1, start
+    while proc.poll() is None:
+        time.sleep(_POLL)
+        now = time.monotonic()
+        size = os.fstat(stream.fileno()).st_size
+        if size != last_size:
+            last_size, last_change = size, now
+        if now - start >= max_seconds:
+            killed = 'hit the limit of %ds' % max_seconds
+        elif now - last_change >= stall_seconds:
+            killed = 'stalled: no subunit output for %ds, after %ds' % (
+                stall_seconds, now - start)
+        else:
+            continue
+        log(killed + '; dumping stacks into ' + dump_dir)
+        dumps = dump_stacks(proc.pid, dump_dir, py_spy, log)
+        _kill_group(proc)
+        return killed, dumps
+    return None, []
