@@ -30,8 +30,9 @@ allowed transitions apart from the ignored ones:
 ``races``
     ``(PERSISTED, TO, WHERE, RACE)``: moves Nova makes only when the writer's
     view is stale: the row holds ``PERSISTED`` because another service
-    moved it after the writer loaded it. ``RACE`` names the race. A writer
-    that saw ``PERSISTED`` itself may not make the move.
+    moved it after the writer loaded it. ``RACE`` names the race (a short
+    name, a colon, what happens). A writer that saw ``PERSISTED`` itself may
+    not make the move.
 
 A same-value write is a no-op, never an edge. Nothing here is derived;
 :mod:`.machines` builds the automaton machines (from the lifecycle), the
@@ -64,14 +65,21 @@ _ORPHAN_CLEANUP = ('compute/manager.py:11837 '
                    'ComputeManager._cleanup_incomplete_migrations, which '
                    'reads the error rows fresh (status filter, :11802-11805)')
 
-# The races Nova 34.0.0 runs into.
+# The races Nova 34.0.0 runs into: a short name (what diagrams print), a
+# colon, then what happens.
 SOURCE_COMPUTE_RESTART = (
-    'the source compute restarts during the evacuation and writes '
-    'completed (compute/manager.py:931 _destroy_evacuated_instances) while '
-    'this writer still holds the record as it loaded it')
+    'source compute restart: the source compute restarts during the '
+    'evacuation and writes completed (compute/manager.py:931 '
+    '_destroy_evacuated_instances) while this writer still holds the record '
+    'as it loaded it')
 CONDUCTOR_ROLLBACK = (
-    "the conductor rolls back with the record it holds, after a compute "
-    "moved the row over RPC on its own copy")
+    'conductor rollback: the conductor rolls back with the record it holds, '
+    'after a compute moved the row over RPC on its own copy')
+
+
+def race_name(race: str) -> str:
+    """The short name of a race: its text up to the first colon."""
+    return race.split(':', 1)[0]
 
 
 @dataclasses.dataclass(frozen=True)
