@@ -259,10 +259,10 @@ def main(argv: list[str] | None = None) -> int:
             ', '.join(sorted(unknown)), ', '.join(s.name for s in shards)),
             file=sys.stderr)
         return 2
-    log('%s Nova, results %s, %d shards' % (
-        'nova_migration_sm (enforcement %s)' % run.env.get(
+    log('%s results %s, %d shards' % (
+        'nova_migration_sm, enforcement %s,' % run.env.get(
             'OS_MIGRATION_STATE_MACHINE__ENFORCEMENT') if run.integration
-        else 'plain', run.results, len(shards)))
+        else 'plain Nova,', run.results, len(shards)))
     ran, complete = [], True
     for shard in shards:
         done = run.path('shards', shard.name + '.json')
