@@ -55,6 +55,13 @@ def log(message: str) -> None:
     print('== ' + message, file=sys.stderr, flush=True)
 
 
+def _number(name: str, default: int) -> int:
+    value = os.environ.get(name) or str(default)
+    if not value.isdigit():
+        raise ValueError('%s=%s is not a whole number' % (name, value))
+    return int(value)
+
+
 class Run:
     """One invocation: where things are and how tests are run."""
 
@@ -66,10 +73,10 @@ class Run:
         self.stestr = os.path.join(self.venv, 'bin', 'stestr')
         self.results = os.path.abspath(args.results)
         self.integration = os.environ.get('NOVA_SM_INTEGRATION') == '1'
-        self.concurrency = os.environ.get('NOVA_TEST_CONCURRENCY', '2')
-        self.stall = float(os.environ.get('NOVA_STALL_SECONDS', 300))
-        self.limit = float(os.environ.get('NOVA_MAX_SECONDS', 3600))
-        self.retries = int(os.environ.get('NOVA_RETRIES', 2))
+        self.concurrency = str(_number('NOVA_TEST_CONCURRENCY', 2))
+        self.stall = _number('NOVA_STALL_SECONDS', 300)
+        self.limit = _number('NOVA_MAX_SECONDS', 3600)
+        self.retries = _number('NOVA_RETRIES', 2)
         self.py_spy = stall_watch.find_py_spy(self.venv)
         self.env = dict(os.environ)
         for name, value in NOVA_ENV.items():
@@ -246,11 +253,11 @@ def _stop(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
-    run = Run(parse(argv))
-    os.makedirs(run.results, exist_ok=True)
     try:
+        run = Run(parse(argv))
+        os.makedirs(run.results, exist_ok=True)
         shards = _plan(run)
-    except (shard_plan.PlanError, OSError) as exc:
+    except (shard_plan.PlanError, OSError, ValueError) as exc:
         print('run-nova-tests: %s' % exc, file=sys.stderr)
         return 2
     unknown = set(run.args.names) - {s.name for s in shards}
@@ -297,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     print('%d passed, %d failed' % (
         sum(r['counts']['passed'] for r in ran),
         sum(r['counts']['failed'] for r in ran)))
+    if verdict == 2:  # report.py could not read its input
+        return 2
     return 0 if verdict == 0 and complete else 1
 
 
