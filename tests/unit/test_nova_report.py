@@ -83,11 +83,11 @@ class TestReport(testtools.TestCase):
             FUNC + 'test_d': 'did not run'})
         data, _, failures = report.judge(results, None, None)
         self.assertEqual(
-            {'unit.objects': {'tests': 2, 'run': 2, 'passed': 1,
-                              'failed': 0, 'skipped': 1},
+            {'unit.objects': {'listed': 2, 'tests': 2, 'run': 2,
+                              'passed': 1, 'failed': 0, 'skipped': 1},
              'functional.api_sample_tests': {
-                 'tests': 3, 'run': 2, 'passed': 1, 'failed': 2,
-                 'skipped': 0}},
+                 'listed': 2, 'tests': 3, 'run': 2, 'passed': 1,
+                 'failed': 2, 'skipped': 0}},
             data['tests']['packages'])
         # No baseline: every failing test counts, by its listed id.
         self.assertEqual([FUNC + 'test_c', FUNC + 'test_d'],

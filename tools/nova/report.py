@@ -94,8 +94,11 @@ def test_figures(shards: dict[str, dict]) -> dict:
     """Counts per shard and per package."""
     per_package: dict[str, collections.Counter] = collections.defaultdict(
         collections.Counter)
+    listed: dict[str, set[str]] = collections.defaultdict(set)
     for test_id, outcome in _outcomes(shards).items():
-        counter = per_package[shard_plan.package_of(test_id)]
+        package = shard_plan.package_of(test_id)
+        listed[package].add(subunit_results.base_id(test_id))
+        counter = per_package[package]
         counter['tests'] += 1
         if outcome != subunit_results.DID_NOT_RUN:
             counter['run'] += 1
@@ -103,7 +106,9 @@ def test_figures(shards: dict[str, dict]) -> dict:
             counter['failed'] += 1
         else:
             counter[outcome] += 1
-    keys = ('tests', 'run', 'passed', 'failed', 'skipped')
+    for package, ids in listed.items():
+        per_package[package]['listed'] = len(ids)
+    keys = ('listed', 'tests', 'run', 'passed', 'failed', 'skipped')
     return {
         'shards': {name: dict(subunit_results.counts(r['outcomes']),
                               listed=r['listed'],
@@ -241,12 +246,14 @@ def render_tests(figures: dict, regress: dict) -> list[str]:
         out.append('%-16s %6d %6d %6d %6d %5dm %7d %d' % (
             name, s['listed'], s['passed'], s['failed'], s['skipped'],
             round(s['wall_seconds'] / 60), s['killed'], s['rerun']))
-    out.append('%-30s %6s %6s %6s %6s %6s' % (
-        'package', 'tests', 'run', 'passed', 'failed', 'skip'))
+    out.append('%-30s %6s %6s %6s %6s %6s %6s' % (
+        'package', 'listed', 'tests', 'run', 'passed', 'failed', 'skip'))
     for package, c in figures['packages'].items():
-        out.append('%-30s %6d %6d %6d %6d %6d' % (
-            package, c['tests'], c['run'], c['passed'], c['failed'],
-            c['skipped']))
+        out.append('%-30s %6d %6d %6d %6d %6d %6d' % (
+            package, c['listed'], c['tests'], c['run'], c['passed'],
+            c['failed'], c['skipped']))
+    out.append('(listed: ids as stestr lists them; tests: as run, one per '
+               'scenario)')
     if regress['baseline']:
         out.append('regressions (failing here, not on the baseline): %d'
                    % len(regress['ids']))
