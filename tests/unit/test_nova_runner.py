@@ -88,7 +88,7 @@ class TestRunAfterAHang(testtools.TestCase):
         self.results = os.path.join(self.tmp, 'results')
         self.env = dict(
             os.environ, NOVA_SKIP_SETUP='1', NOVA_VENV=sys.prefix,
-            NOVA_SDIST=sdist, NOVA_STALL_SECONDS='3', NOVA_RETRIES='1',
+            NOVA_SDIST=sdist, NOVA_STALL_SECONDS='4', NOVA_RETRIES='1',
             NOVA_TEST_CONCURRENCY='1', NOVA_RESULTS_DIR=self.results,
             NOVA_SM_INTEGRATION='0', FAKE_HANG_MARKER=self.marker,
             PYTHONPATH=os.pathsep.join([site, nova_tools.TOOLS]))
@@ -143,7 +143,9 @@ class TestRunAfterAHang(testtools.TestCase):
         # The dump of the hung worker: its OS thread in the test, and the
         # green thread it parked.
         dump = self._dump()
-        self.assertIn('test ' + IDS[1], dump)
+        # Two dumps of the hung worker: one at half the stall, one before
+        # the kill.
+        self.assertEqual(2, dump.count('test %s\n' % IDS[1]))
         sleep = HANGING_TEST.splitlines().index(
             '            time.sleep(600)') + 1
         self.assertIn('test_hang.py", line %d in test_b_hangs_once' % sleep,

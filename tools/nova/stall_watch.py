@@ -17,7 +17,9 @@ deadlock in Nova's own ``CellDatabases`` fixture (``OS_TEST_TIMEOUT``
 fires in a green thread that is itself blocked), so ``stestr run`` never
 returns. When the subunit stream has not grown for ``stall_seconds`` (or
 the run passes ``max_seconds``), every process under the run is asked for
-its stacks before the run is killed:
+its stacks before the run is killed (and once before that, when the
+stream has been quiet for half as long, so that a dump shows the hang
+before ``OS_TEST_TIMEOUT`` fires in it):
 
 * ``SIGUSR2``: ``nova_sm_testhooks`` (installed in the venv by
   ``setup-nova.sh``, armed by ``NOVA_SM_DUMP_DIR``) writes every green
@@ -101,17 +103,23 @@ def find_py_spy(venv: str | None) -> str | None:
 
 
 def dump_stacks(root_pid: int, dump_dir: str, py_spy: str | None,
-                log: typing.Callable[[str], None]) -> list[str]:
+                log: typing.Callable[[str], None],
+                when: str = '') -> list[str]:
     """Ask every Python process under ``root_pid`` for its stacks.
 
     Returns the dump files written; ``index.txt`` names each process.
+    The hook appends each dump to ``threads-PID.txt``; py-spy writes
+    ``py-spy-PID[-WHEN].txt``.
     """
     os.makedirs(dump_dir, exist_ok=True)
     pids = [pid for pid in [root_pid] + descendants(root_pid)
             if _is_python(pid)]
     with open(os.path.join(dump_dir, 'index.txt'), 'a') as index:
         for pid in pids:
-            index.write('%d %s\n' % (pid, _cmdline(pid)))
+            index.write('%s %d %s\n' % (
+                time.strftime('%H:%M:%S'), pid, _cmdline(pid)))
+    done = {pid: _dumps_in(os.path.join(dump_dir, 'threads-%d.txt' % pid))
+            for pid in pids}
     for pid in pids:
         try:
             os.kill(pid, signal.SIGUSR2)
@@ -121,13 +129,14 @@ def dump_stacks(root_pid: int, dump_dir: str, py_spy: str | None,
               for pid in pids}
     deadline = time.monotonic() + _DUMP_WAIT
     while time.monotonic() < deadline and not all(
-            _complete(path) for path in wanted.values()):
+            _dumps_in(path) > done[pid] for pid, path in wanted.items()):
         time.sleep(0.2)
     written = [path for path in wanted.values() if os.path.exists(path)]
     for pid in pids:
         if py_spy is None:
             break
-        path = os.path.join(dump_dir, 'py-spy-%d.txt' % pid)
+        path = os.path.join(dump_dir, 'py-spy-%d%s.txt' % (
+            pid, '-' + when if when else ''))
         with open(path, 'w') as out:
             try:
                 subprocess.run([py_spy, 'dump', '--pid', str(pid)],
@@ -144,14 +153,13 @@ def dump_stacks(root_pid: int, dump_dir: str, py_spy: str | None,
     return sorted(written)
 
 
-def _complete(path: str) -> bool:
-    """Whether the hook finished writing (its last line says so)."""
+def _dumps_in(path: str) -> int:
+    """How many complete dumps the hook wrote to ``path``."""
     try:
         with open(path, 'rb') as f:
-            f.seek(max(0, os.path.getsize(path) - 64))
-            return f.read().rstrip().endswith(b'== end of dump')
+            return f.read().count(b'\n== end of dump\n')
     except OSError:
-        return False
+        return 0
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -234,13 +242,20 @@ def _watch(proc: subprocess.Popen, stream: typing.IO[bytes], start: float,
            py_spy: str | None, log: typing.Callable[[str], None]
            ) -> tuple[str | None, list[str]]:
     """Wait for the run; dump and kill it if it stalls or runs too long."""
-    last_size, last_change = -1, start
+    last_size, last_change, early = -1, start, []
     while proc.poll() is None:
         time.sleep(_POLL)
         now = time.monotonic()
         size = os.fstat(stream.fileno()).st_size
         if size != last_size:
             last_size, last_change = size, now
+        if now - last_change >= stall_seconds / 2 and \
+                last_change not in early:
+            early.append(last_change)
+            log('no subunit output for %ds: dumping stacks (no kill yet)'
+                % (now - last_change))
+            dump_stacks(proc.pid, dump_dir, py_spy, log,
+                        when='early%d' % len(early))
         if now - start >= max_seconds:
             killed = 'hit the limit of %ds' % max_seconds
         elif now - last_change >= stall_seconds:
@@ -249,7 +264,9 @@ def _watch(proc: subprocess.Popen, stream: typing.IO[bytes], start: float,
         else:
             continue
         log(killed + '; dumping stacks into ' + dump_dir)
-        dumps = dump_stacks(proc.pid, dump_dir, py_spy, log)
+        dump_stacks(proc.pid, dump_dir, py_spy, log)
         _kill_group(proc)
-        return killed, dumps
+        return killed, sorted(os.path.join(dump_dir, name)
+                              for name in os.listdir(dump_dir)
+                              if name != 'index.txt')
     return None, []
