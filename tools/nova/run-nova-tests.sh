@@ -27,9 +27,10 @@
 #                          counts as regressions only tests that pass there
 #   NOVA_TEST_CONCURRENCY  stestr workers (default 2)
 #   NOVA_STALL_SECONDS     the watchdog dumps every worker's green and OS
-#                          threads into RESULTS/dumps/ and kills a run whose
-#                          subunit stream has not grown for this long
-#                          (default 300, above OS_TEST_TIMEOUT=160)
+#                          threads into RESULTS/dumps/ when the subunit stream
+#                          has not grown for half this long, and again before
+#                          it kills the run at this long (default 300, above
+#                          OS_TEST_TIMEOUT=160)
 #   NOVA_MAX_SECONDS       hard limit per stestr run (default 3600)
 #   NOVA_RETRIES           re-runs of what a killed run left (default 2)
 #   NOVA_SKIP_SETUP=1      no setup-nova.sh; NOVA_VENV and NOVA_SDIST

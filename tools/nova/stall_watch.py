@@ -210,6 +210,7 @@ def run(cmd: list[str], cwd: str, env: dict[str, str], stream_path: str,
     its stdin, e.g. subunit-trace) gets a copy of the stream.
     """
     env = dict(env, **{DUMP_ENV: dump_dir})
+    shutil.rmtree(dump_dir, ignore_errors=True)  # an earlier run's dumps
     start = time.monotonic()
     with open(stream_path, 'wb') as stream, \
             open(stderr_path, 'wb') as stderr:
