@@ -88,7 +88,7 @@ class TestRunAfterAHang(testtools.TestCase):
         self.results = os.path.join(self.tmp, 'results')
         self.env = dict(
             os.environ, NOVA_SKIP_SETUP='1', NOVA_VENV=sys.prefix,
-            NOVA_SDIST=sdist, NOVA_STALL_SECONDS='4', NOVA_RETRIES='1',
+            NOVA_SDIST=sdist, NOVA_STALL_SECONDS='10', NOVA_RETRIES='1',
             NOVA_TEST_CONCURRENCY='1', NOVA_RESULTS_DIR=self.results,
             NOVA_SM_INTEGRATION='0', FAKE_HANG_MARKER=self.marker,
             PYTHONPATH=os.pathsep.join([site, nova_tools.TOOLS]))
