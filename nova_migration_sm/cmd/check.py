@@ -13,12 +13,13 @@
 """Check one status move: exit 0 if the machine allows it, 1 if not.
 
 ``FROM`` is ``-`` to check the status a record may be created with. A
-refused move prints the statuses that are allowed instead.
+refused move prints the statuses that are allowed instead. A type or
+status that is not one of the type exits 2, with the closest names.
 """
 
 import argparse
-import sys
 
+from nova_migration_sm.cmd import args as checked
 from nova_migration_sm import exceptions
 from nova_migration_sm import machines
 from nova_migration_sm.statuses import MigrationType
@@ -40,33 +41,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from_status = None if args.from_status == CREATE else args.from_status
+    migration_type = checked.migration_type(args.migration_type)
+    cross_cell = checked.cross_cell(migration_type, args.cross_cell)
+    from_status = None if args.from_status == CREATE else checked.status(
+        args.from_status, migration_type, cross_cell)
+    to_status = checked.status(args.to_status, migration_type, cross_cell)
     move = '%s %r -> %r%s' % (
-        args.migration_type, from_status or '(create)', args.to_status,
-        ' (cross-cell)' if args.cross_cell else '')
-    try:
-        allowed = machines.is_allowed(args.migration_type, from_status,
-                                      args.to_status, args.cross_cell)
-        nexts = machines.next_statuses(args.migration_type, from_status,
-                                       args.cross_cell)
-    except exceptions.UnknownMigrationType as error:
-        print('nova-migration-sm check: %s' % error, file=sys.stderr)
-        return 2
-    if not allowed:
-        known = machines.statuses(args.migration_type, args.cross_cell)
-        if from_status is not None and from_status not in known:
-            print('refused: %s; %r is not a status of this type, whose '
-                  'statuses are: %s' % (move, from_status,
-                                        exceptions.quoted(known)))
-            return 1
+        migration_type, from_status or '(create)', to_status,
+        ' (cross-cell)' if cross_cell else '')
+    if not machines.is_allowed(migration_type, from_status, to_status,
+                               cross_cell):
         what = 'initial' if from_status is None else 'next'
         print('refused: %s; allowed %s statuses: %s' % (
-            move, what, exceptions.quoted(nexts)))
+            move, what, exceptions.quoted(machines.next_statuses(
+                migration_type, from_status, cross_cell))))
         return 1
-    if from_status == args.to_status:
+    if from_status == to_status:
         print('allowed: %s (same value, a no-op)' % move)
         return 0
     print('allowed: %s, written in Nova by nova/%s' % (
-        move, machines.where(args.migration_type, from_status,
-                             args.to_status, args.cross_cell)))
+        move, machines.where(migration_type, from_status, to_status,
+                             cross_cell)))
     return 0

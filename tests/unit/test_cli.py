@@ -124,10 +124,23 @@ class TestShow(CommandTestCase):
                                 for m in diagrams.all_machines()),
                          sorted(os.listdir(directory)))
 
-    def test_unknown_type_is_a_usage_error(self):
-        self.useFixture(fixtures.MonkeyPatch('sys.stderr', io.StringIO()))
-        error = self.assertRaises(SystemExit, cli.main, ['show', 'shelve'])
-        self.assertEqual(2, error.code)
+    def test_unknown_type_exits_two(self):
+        code, out, err = self.run_cli('show', 'shelve')
+        self.assertEqual(2, code)
+        self.assertEqual(b'', out)
+        self.assertEqual(
+            "nova-migration-sm show: 'shelve' is not a migration type; the "
+            "types are: migration, resize, live-migration, evacuation\n", err)
+
+    def test_output_dir_keeps_no_file_of_a_failed_render(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        self.useFixture(fixtures.EnvironmentVariable('PATH', directory))
+        code, out, err = self.run_cli('show', '--format', 'svg',
+                                      '--output-dir', directory)
+        self.assertEqual(2, code)
+        self.assertEqual(b'', out)
+        self.assertIn('svg needs Graphviz dot', err)
+        self.assertEqual([], os.listdir(directory))
 
 
 class TestCheck(CommandTestCase):
@@ -166,15 +179,37 @@ class TestCheck(CommandTestCase):
         self.assertEqual(1, self.run_cli(*argv)[0])
         self.assertEqual(0, self.run_cli(*argv, '--cross-cell')[0])
 
-    def test_status_of_another_type(self):
-        code, out, _ = self.run_cli('check', T.RESIZE, S.RUNNING, S.ERROR)
-        self.assertEqual(1, code)
-        self.assertIn("'running' is not a status of this type", out.decode())
+    def test_status_of_another_type_exits_two(self):
+        code, out, err = self.run_cli('check', T.RESIZE, S.RUNNING, S.ERROR)
+        self.assertEqual(2, code)
+        self.assertEqual(b'', out)
+        self.assertIn("'running' is not a status of resize (a status of "
+                      "live-migration)", err)
+
+    def test_misspelt_status_exits_two_with_the_closest(self):
+        for argv, message in (
+                ((T.RESIZE, S.FINISHED, 'confirmd'),
+                 "'confirmd' is not a status of resize; did you mean "
+                 "'confirmed' or 'confirming'?"),
+                ((T.LIVE_MIGRATION, 'runing', S.COMPLETED),
+                 "'runing' is not a status of live-migration; did you mean "
+                 "'running'?"),
+                ((T.EVACUATION, S.DONE, 'Completed'),
+                 "'Completed' is not a status of evacuation; did you mean "
+                 "'completed'?")):
+            code, out, err = self.run_cli('check', *argv)
+            self.assertEqual(2, code, argv)
+            self.assertEqual(b'', out)
+            self.assertEqual('nova-migration-sm check: %s\n' % message, err)
 
     def test_unknown_type(self):
-        code, _, err = self.run_cli('check', 'shelve', '-', S.ACCEPTED)
+        code, _, err = self.run_cli('check', 'live_migration', '-',
+                                    S.ACCEPTED)
         self.assertEqual(2, code)
-        self.assertIn('Unknown migration type', err)
+        self.assertEqual("nova-migration-sm check: 'live_migration' is not a "
+                         "migration type; did you mean 'live-migration' or "
+                         "'migration'?\n",
+                         err)
 
 
 class TestConsoleScript(testtools.TestCase):
