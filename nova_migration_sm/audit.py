@@ -72,12 +72,16 @@ class Group:
 
     def add(self, when, row_id, uuid) -> None:
         self.rows += 1
-        entry = (when or datetime.datetime.min, row_id, uuid)
-        if len(self.examples) < EXAMPLES:
-            bisect.insort(self.examples, entry)
-        elif entry < self.examples[-1]:
-            self.examples.pop()
-            bisect.insort(self.examples, entry)
+        when = when or datetime.datetime.min
+        examples = self.examples
+        if len(examples) < EXAMPLES:
+            bisect.insort(examples, (when, row_id, uuid))
+        elif when <= examples[-1][0]:
+            # NOTE: most rows are not among the oldest: one comparison.
+            entry = (when, row_id, uuid)
+            if entry < examples[-1]:
+                examples.pop()
+                bisect.insort(examples, entry)
 
     @property
     def oldest(self):
@@ -186,12 +190,19 @@ COLUMNS = ('id', 'uuid', 'migration_type', 'status', 'cross_cell_move',
 in this order."""
 
 
+_TYPES = frozenset(MigrationType.ALL)
+_STATUSES = frozenset(MigrationStatus.ALL)
+
+
 def check_rows(report: AuditReport, rows, tables) -> None:
     """Add rows (tuples of :data:`COLUMNS`) to the report's findings.
 
-    ``tables`` is :func:`machine_tables`, computed once per audit.
+    ``tables`` is :func:`machine_tables`, computed once per audit. The
+    loop runs once per row of the table: names are bound locally.
     """
     stale_before = report.stale_before
+    add = report._add
+    evacuation, done = MigrationType.EVACUATION, MigrationStatus.DONE
     for (row_id, uuid, migration_type, status, cross_cell, old_flavor,
          new_flavor, source_compute, created_at, updated_at, _) in rows:
         when = updated_at or created_at
@@ -199,30 +210,26 @@ def check_rows(report: AuditReport, rows, tables) -> None:
             migration_type = machines.determine_migration_type(
                 {'old_instance_type_id': old_flavor,
                  'new_instance_type_id': new_flavor})
-            report._add(report.null_types, (migration_type, status), when,
-                        row_id, uuid)
-        elif migration_type not in MigrationType.ALL:
-            report._add(report.unknown_types, migration_type, when, row_id,
-                        uuid)
+            add(report.null_types, (migration_type, status), when, row_id,
+                uuid)
+        elif migration_type not in _TYPES:
+            add(report.unknown_types, migration_type, when, row_id, uuid)
             continue
-        if status not in MigrationStatus.ALL:
-            report._add(report.unknown_statuses, status, when, row_id, uuid)
+        if status not in _STATUSES:
+            add(report.unknown_statuses, status, when, row_id, uuid)
             continue
         cross_cell = bool(cross_cell)
-        known, in_progress = tables[(migration_type, cross_cell)]
+        known, in_progress = tables[migration_type, cross_cell]
         if status not in known:
-            report._add(report.impossible,
-                        (migration_type, cross_cell, status), when, row_id,
-                        uuid)
+            add(report.impossible, (migration_type, cross_cell, status),
+                when, row_id, uuid)
         elif when is None or when >= stale_before:
             continue
-        elif (migration_type == MigrationType.EVACUATION and
-                status == MigrationStatus.DONE):
-            report._add(report.done_evacuations, source_compute, when,
-                        row_id, uuid)
+        elif migration_type == evacuation and status == done:
+            add(report.done_evacuations, source_compute, when, row_id, uuid)
         elif status in in_progress:
-            report._add(report.stuck, (migration_type, cross_cell, status),
-                        when, row_id, uuid)
+            add(report.stuck, (migration_type, cross_cell, status), when,
+                row_id, uuid)
 
 
 def audit(bind, *args, **kwargs) -> AuditReport:
