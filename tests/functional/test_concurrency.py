@@ -105,6 +105,10 @@ class TestRacingWriters(fixtures.FunctionalTestCase):
         return moves, lost, unexpected
 
     def test_racing_writers_leave_machine_paths(self):
+        # NOTE: every writer reads the row fresh; with stale writes
+        # refused, exactly one of each round's writers may win.
+        self.flags.config(detect_stale_writes=True,
+                          group='migration_state_machine')
         rows = [fixtures.new_migration(self.context, migration_type,
                                        cross_cell_move=cross_cell)
                 for migration_type, cross_cell in ROWS]

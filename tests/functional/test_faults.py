@@ -47,7 +47,8 @@ from tests.functional import fixtures
 load_tests = testscenarios.load_tests_apply_scenarios
 
 FAULTS = 8
-BOUNCE = {S.DONE: S.COMPLETED, S.COMPLETED: S.DONE}
+PATH = {S.ACCEPTED: S.PRE_MIGRATING, S.PRE_MIGRATING: S.DONE,
+        S.DONE: S.COMPLETED}
 
 
 class _Dropped(Exception):
@@ -55,12 +56,24 @@ class _Dropped(Exception):
 
 
 def evacuation_at_done(context):
-    """An evacuation row in ``done`` (it may go done <-> completed)."""
+    """An evacuation row in ``done``."""
     migration = fixtures.new_migration(context, T.EVACUATION)
     for status in (S.PRE_MIGRATING, S.DONE):
         migration.status = status
         migration.save()
     return migration
+
+
+def next_move(context, migration):
+    """Assign an evacuation's next lifecycle move; a new one once it ended.
+
+    Returns ``(migration, old, new)``: every save is a real move.
+    """
+    if migration.status not in PATH:
+        migration = fixtures.new_migration(context, T.EVACUATION)
+    old = migration.status
+    migration.status = PATH[old]
+    return migration, old, migration.status
 
 
 class FaultCase(fixtures.FunctionalTestCase):
@@ -112,8 +125,7 @@ class TestDatabaseConnectionDropped(FaultCase):
         self.addCleanup(sa.event.remove, engine, 'after_cursor_execute',
                         after_execute)
         for _ in range(FAULTS):
-            old, new = migration.status, BOUNCE[migration.status]
-            migration.status = new
+            migration, old, new = next_move(self.context, migration)
             armed.append(True)
             self.faults += 1
             # The caller gets an error (nothing was acknowledged)...
@@ -150,8 +162,7 @@ class TestConductorKilled(FaultCase):
             timer.start()
             self.faults += 1
             while True:
-                old, new = migration.status, BOUNCE[migration.status]
-                migration.status = new
+                migration, old, new = next_move(self.context, migration)
                 try:
                     migration.save()
                 except Exception:  # noqa: BLE001 - any error is clear here
@@ -190,8 +201,7 @@ class TestRabbitMQRestarted(FaultCase):
         deadline = time.monotonic() + 120
         while not done.is_set() or acknowledged < 5:
             self.assertLess(time.monotonic(), deadline)
-            old, new = migration.status, BOUNCE[migration.status]
-            migration.status = new
+            migration, old, new = next_move(self.context, migration)
             try:
                 migration.save()
             except exceptions.MigrationStatusConflict:
