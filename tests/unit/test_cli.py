@@ -15,6 +15,7 @@
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,7 +61,9 @@ class TestShow(CommandTestCase):
         self.assertEqual(
             {(src, dst) for src, _, dst in machines.get_machine(T.EVACUATION)}
             | {(diagrams.START, s)
-               for s in machines.initial_statuses(T.EVACUATION)}, edges)
+               for s in machines.initial_statuses(T.EVACUATION)}
+            | {(race[0], race[1]) for race in machines.races(T.EVACUATION)},
+            edges)
 
     def test_dot_of_every_machine(self):
         code, out, _ = self.run_cli('show', '--format', 'dot')
@@ -210,6 +213,99 @@ class TestCheck(CommandTestCase):
                          "migration type; did you mean 'live-migration' or "
                          "'migration'?\n",
                          err)
+
+
+class TestCheckStaleWriters(CommandTestCase):
+    """``--persisted``: a save judged from what the writer saw and holds.
+
+    The expected lines are written out by hand.
+    """
+
+    def _line(self, *argv):
+        code, out, err = self.run_cli('check', *argv)
+        self.assertEqual('', err)
+        line, = out.decode().splitlines()
+        return code, line
+
+    def test_declared_race(self):
+        self.assertEqual(
+            (0, "allowed: evacuation 'pre-migrating' -> 'done' over "
+                "persisted 'completed': a declared race (source compute "
+                "restart), written in Nova by nova/compute/"
+                "resource_tracker.py:2167 finish_evacuation (the "
+                "destination saw pre-migrating)"),
+            self._line(T.EVACUATION, S.PRE_MIGRATING, S.DONE,
+                       '--persisted', S.COMPLETED))
+
+    def test_stale_move_that_is_no_race_is_a_conflict(self):
+        self.assertEqual(
+            (1, "conflict: evacuation 'accepted' -> 'pre-migrating' over "
+                "persisted 'done'; 'done' -> 'pre-migrating' is no declared "
+                "race; a stale writer may only move to 'pre-migrating' "
+                "from: 'completed'"),
+            self._line(T.EVACUATION, S.ACCEPTED, S.PRE_MIGRATING,
+                       '--persisted', S.DONE))
+
+    def test_detect_stale_writes_refuses_the_race(self):
+        code, line = self._line(T.EVACUATION, S.PRE_MIGRATING, S.DONE,
+                                '--persisted', S.COMPLETED,
+                                '--detect-stale-writes')
+        self.assertEqual(1, code)
+        self.assertTrue(line.endswith('detect_stale_writes refuses every '
+                                      'stale write'), line)
+
+    def test_writer_that_never_saw_the_status(self):
+        code, line = self._line(T.EVACUATION, '?', S.DONE, '--persisted',
+                                S.COMPLETED)
+        self.assertEqual(0, code)
+        self.assertTrue(line.startswith(
+            "allowed: evacuation (never seen) -> 'done' over persisted "
+            "'completed': a declared race"), line)
+        self.assertEqual(
+            (1, "refused: live-migration (never seen) -> 'running' over "
+                "persisted 'queued'; allowed lifecycle and race statuses: "
+                "'preparing', 'cancelled', 'error'"),
+            self._line(T.LIVE_MIGRATION, '?', S.RUNNING, '--persisted',
+                       S.QUEUED))
+
+    def test_fresh_writer_is_judged_on_the_lifecycle(self):
+        self.assertEqual(
+            (1, "refused: evacuation 'completed' -> 'pre-migrating'; "
+                "allowed next statuses: none"),
+            self._line(T.EVACUATION, S.COMPLETED, S.PRE_MIGRATING))
+
+
+class TestShowOrder(CommandTestCase):
+    """``show`` lists next statuses in definition order.
+
+    The order of ``machines.next_statuses()`` and of the README.
+    """
+
+    def _next_column(self, migration_type, status):
+        code, out, _ = self.run_cli('show', migration_type)
+        self.assertEqual(0, code)
+        for line in out.decode().splitlines()[2:]:
+            cells = re.split(r'\s{2,}', line.strip())
+            if cells[0] == status:
+                return cells[2]
+        self.fail('no row for %r' % status)
+
+    def test_live_migration_running_by_hand(self):
+        self.assertEqual('running (post-copy), completed, failed, '
+                         'cancelled, error',
+                         self._next_column(T.LIVE_MIGRATION, S.RUNNING))
+
+    def test_every_status_as_next_statuses(self):
+        for m in diagrams.all_machines():
+            migration_type = m.migration_types[0]
+            if m.cross_cell_move:
+                continue
+            for status in m.statuses:
+                self.assertEqual(
+                    ', '.join(machines.next_statuses(migration_type,
+                                                     status)) or '-',
+                    self._next_column(migration_type, status),
+                    (migration_type, status))
 
 
 class TestConsoleScript(testtools.TestCase):
