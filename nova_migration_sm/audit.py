@@ -30,6 +30,7 @@ databases (the cells of a deployment) into one exit status.
 """
 
 import bisect
+import collections
 import dataclasses
 import datetime
 import re
@@ -101,6 +102,10 @@ def iso(when) -> str | None:
     return when.isoformat(sep=' ', timespec='seconds')
 
 
+def _findings() -> collections.defaultdict:
+    return collections.defaultdict(Group)
+
+
 @dataclasses.dataclass
 class AuditReport:
     """What :func:`audit` found; each mapping is finding key -> Group."""
@@ -110,18 +115,18 @@ class AuditReport:
     rows: int = 0
     batches: int = 0
     server_side_cursor: bool = False
-    unknown_statuses: dict = dataclasses.field(default_factory=dict)
+    unknown_statuses: dict = dataclasses.field(default_factory=_findings)
     """``status`` (None for NULL) -> Group."""
-    unknown_types: dict = dataclasses.field(default_factory=dict)
+    unknown_types: dict = dataclasses.field(default_factory=_findings)
     """``migration_type`` -> Group."""
-    impossible: dict = dataclasses.field(default_factory=dict)
+    impossible: dict = dataclasses.field(default_factory=_findings)
     """``(type, cross_cell_move, status)`` -> Group."""
-    null_types: dict = dataclasses.field(default_factory=dict)
+    null_types: dict = dataclasses.field(default_factory=_findings)
     """``(inferred type, status)`` -> Group."""
-    stuck: dict = dataclasses.field(default_factory=dict)
+    stuck: dict = dataclasses.field(default_factory=_findings)
     """``(type, cross_cell_move, status)`` -> Group, older than the
     threshold and not terminal for the type."""
-    done_evacuations: dict = dataclasses.field(default_factory=dict)
+    done_evacuations: dict = dataclasses.field(default_factory=_findings)
     """``source_compute`` -> Group of ``done`` evacuations older than the
     threshold (the source compute has not started since)."""
 
@@ -139,12 +144,6 @@ class AuditReport:
     @property
     def done_evacuation_rows(self) -> int:
         return sum(g.rows for g in self.done_evacuations.values())
-
-    def _add(self, findings: dict, key, when, row_id, uuid) -> None:
-        group = findings.get(key)
-        if group is None:
-            group = findings[key] = Group()
-        group.add(when, row_id, uuid)
 
     def to_dict(self) -> dict:
         def listed(findings, names):
@@ -198,10 +197,13 @@ def check_rows(report: AuditReport, rows, tables) -> None:
     """Add rows (tuples of :data:`COLUMNS`) to the report's findings.
 
     ``tables`` is :func:`machine_tables`, computed once per audit. The
-    loop runs once per row of the table: names are bound locally.
+    loop runs once per row of the table: names are bound locally and
+    each finding is a ``defaultdict(Group)``.
     """
     stale_before = report.stale_before
-    add = report._add
+    null_types, unknown_types = report.null_types, report.unknown_types
+    unknown_statuses, impossible = report.unknown_statuses, report.impossible
+    stuck, done_evacuations = report.stuck, report.done_evacuations
     evacuation, done = MigrationType.EVACUATION, MigrationStatus.DONE
     for (row_id, uuid, migration_type, status, cross_cell, old_flavor,
          new_flavor, source_compute, created_at, updated_at, _) in rows:
@@ -210,26 +212,25 @@ def check_rows(report: AuditReport, rows, tables) -> None:
             migration_type = machines.determine_migration_type(
                 {'old_instance_type_id': old_flavor,
                  'new_instance_type_id': new_flavor})
-            add(report.null_types, (migration_type, status), when, row_id,
-                uuid)
+            null_types[migration_type, status].add(when, row_id, uuid)
         elif migration_type not in _TYPES:
-            add(report.unknown_types, migration_type, when, row_id, uuid)
+            unknown_types[migration_type].add(when, row_id, uuid)
             continue
         if status not in _STATUSES:
-            add(report.unknown_statuses, status, when, row_id, uuid)
+            unknown_statuses[status].add(when, row_id, uuid)
             continue
         cross_cell = bool(cross_cell)
         known, in_progress = tables[migration_type, cross_cell]
         if status not in known:
-            add(report.impossible, (migration_type, cross_cell, status),
+            impossible[migration_type, cross_cell, status].add(
                 when, row_id, uuid)
         elif when is None or when >= stale_before:
             continue
         elif migration_type == evacuation and status == done:
-            add(report.done_evacuations, source_compute, when, row_id, uuid)
+            done_evacuations[source_compute].add(when, row_id, uuid)
         elif status in in_progress:
-            add(report.stuck, (migration_type, cross_cell, status), when,
-                row_id, uuid)
+            stuck[migration_type, cross_cell, status].add(when, row_id,
+                                                          uuid)
 
 
 def audit(bind, *args, **kwargs) -> AuditReport:

@@ -56,10 +56,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              '= true: every stale write is a conflict.')
 
 
-def _status(text: str, migration_type: str, cross_cell: bool) -> str:
-    return checked.status(text, migration_type, cross_cell)
-
-
 def _seen(args, migration_type: str, cross_cell: bool) -> str | None:
     if args.from_status == CREATE:
         return None
@@ -68,7 +64,7 @@ def _seen(args, migration_type: str, cross_cell: bool) -> str | None:
             raise CannotCheck('FROM %r (the writer never saw the status) '
                               'needs --persisted STATUS' % NEVER_SEEN)
         return machines.UNKNOWN
-    return _status(args.from_status, migration_type, cross_cell)
+    return checked.status(args.from_status, migration_type, cross_cell)
 
 
 def _move(migration_type, cross_cell, seen, persisted, to_status) -> str:
@@ -85,12 +81,12 @@ def run(args: argparse.Namespace) -> int:
     migration_type = checked.migration_type(args.migration_type)
     cross_cell = checked.cross_cell(migration_type, args.cross_cell)
     seen = _seen(args, migration_type, cross_cell)
-    persisted = seen if args.persisted is None else _status(
+    persisted = seen if args.persisted is None else checked.status(
         args.persisted, migration_type, cross_cell)
     if seen is None and persisted is not None:
         raise CannotCheck('a record being created holds no status yet: '
                           '--persisted goes with a FROM status')
-    to_status = _status(args.to_status, migration_type, cross_cell)
+    to_status = checked.status(args.to_status, migration_type, cross_cell)
     move = _move(migration_type, cross_cell, seen, persisted, to_status)
     try:
         kind = machines.judge(migration_type, cross_cell, seen, persisted,

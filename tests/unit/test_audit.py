@@ -268,6 +268,25 @@ class TestAudit(testtools.TestCase, AuditAssertions):
         self.assertLess(streamed_peak, 8 * 1024 * 1024)
 
 
+class TestGroup(testtools.TestCase):
+
+    def test_keeps_the_three_oldest_whatever_the_order(self):
+        day = datetime.datetime(2026, 1, 1)
+        rows = [(day + i % 4 * DAY, i, 'u%d' % i) for i in range(1, 9)]
+        # (when, id): days 1,2,3,0,1,2,3,0 -> oldest (day 0, id 4), (day 0,
+        # id 8), (day 1, id 1); a row with no time sorts first.
+        for ordered in (rows, rows[::-1]):
+            group = audit.Group()
+            for when, row_id, uuid in ordered:
+                group.add(when, row_id, uuid)
+            self.assertEqual(8, group.rows)
+            self.assertEqual([(day, 4, 'u4'), (day, 8, 'u8'),
+                              (day + DAY, 1, 'u1')], group.examples)
+        group.add(None, 99, 'u99')
+        self.assertEqual([(datetime.datetime.min, 99, 'u99'), (day, 4, 'u4'),
+                          (day, 8, 'u8')], group.examples)
+
+
 class TestParseDuration(testtools.TestCase):
 
     def test_units(self):
