@@ -16,8 +16,9 @@ One ``migrations`` table of N rows on PostgreSQL (provisioned by oslo.db
 on the server ``OS_TEST_DBAPI_ADMIN_CONNECTION`` names), read by
 
 * ``audit``: ``nova-migration-sm audit --db-url URL`` as an operator
-  runs it (``cli.main``), which streams the table through SQLAlchemy
-  Core with a server-side cursor and sorts every row into findings;
+  runs it (``cli.main``): it streams the table through psycopg2's
+  server-side cursor (``nova_migration_sm.auditdb``) and sorts every row
+  into findings;
 * ``raw``: a psycopg2 named (server-side) cursor fetching the same
   columns with the same ``WHERE deleted = 0``, ``fetchmany()`` of the
   same batch size, and doing nothing with the rows (the limit).
