@@ -17,8 +17,9 @@ database connections, as several conductors are. Every round, all writers
 take the same row, meet at a barrier and save: a target drawn from all 18
 statuses, or half the time from the lifecycle moves of what the writer saw
 (so rows move on and views go stale), from a *fresh* view (the row re-read
-this round) or a *stale* one (the object the writer kept from an earlier
-round, whatever it saw then).
+this round), a *stale* one (the object the writer kept from an earlier
+round, whatever it saw then) or an *unseen* one (an object built with the
+row's id and type but no status, as an old 1.8 sender's arrives).
 
 The database records every write in a history table fed by a trigger
 (:mod:`tests.functional.history`). :func:`judge_history` then checks every
@@ -49,6 +50,9 @@ REFUSED = 'refused'
 CONFLICT = 'conflict'
 FRESH = 'fresh'
 STALE = 'stale'
+UNSEEN = 'unseen'
+UNKNOWN = transcription.machines.UNKNOWN
+"""``seen`` of a writer that never saw the status (an old 1.8 sender)."""
 
 MUTATIONS = {
     'check-off': '[migration_state_machine] enforcement = off: no check, '
@@ -96,12 +100,39 @@ class Plan:
     """What every writer process does."""
 
     writers_module: str
-    """A module with ``writer_api(db_url)``: the objects to race."""
+    """A module with ``writer_api(db_url)``: ``load(id)``,
+    ``unseen(row)`` (an object that never saw the status), and the
+    ``refused`` and ``conflict`` exception classes."""
     db_url: str
     rows: tuple[Row, ...]
     rounds: int
     mutation: str | None = None
     seed: str = 'racing'
+
+
+def migration_api(migration_class, context):
+    """What a writer needs of a ``Migration`` class (see :class:`Plan`).
+
+    ``unseen(row)`` is an object of the row that never saw its status,
+    as an old 1.8 sender's arrives: id and type set, no status.
+    """
+    import types
+
+    from nova_migration_sm import exceptions
+
+    def unseen(row: Row):
+        migration = migration_class(context, id=row.id,
+                                    migration_type=row.migration_type,
+                                    cross_cell_move=row.cross_cell_move)
+        migration.obj_reset_changes()
+        return migration
+
+    return types.SimpleNamespace(
+        load=lambda migration_id: migration_class.get_by_id(
+            context, migration_id),
+        unseen=unseen,
+        refused=exceptions.InvalidMigrationStatusTransition,
+        conflict=exceptions.MigrationStatusConflict)
 
 
 def choose_target(rng: random.Random, key, seen: str) -> str:
@@ -140,11 +171,15 @@ def _rounds(plan: Plan, index: int, api, barrier) -> list[Attempt]:
     held, seen_by, attempts = {}, {}, []
     for round_ in range(plan.rounds):
         row = plan.rows[round_ % len(plan.rows)]
-        view = STALE if row.id in held and rng.random() < 0.7 else FRESH
-        if view == FRESH:
-            held[row.id] = api.load(row.id)
-            seen_by[row.id] = held[row.id].status
-        migration, seen = held[row.id], seen_by[row.id]
+        draw = rng.random()
+        if draw < 0.15:
+            view, migration, seen = UNSEEN, api.unseen(row), UNKNOWN
+        elif row.id in held and draw < 0.7:
+            view, migration, seen = STALE, held[row.id], seen_by[row.id]
+        else:
+            view, migration = FRESH, api.load(row.id)
+            seen = migration.status
+            held[row.id], seen_by[row.id] = migration, seen
         target = choose_target(rng, row.key, seen)
         tag, mark = 'w%d.%d' % (index, round_), index * 100000 + round_ + 1
         barrier.wait(BARRIER_TIMEOUT)
@@ -161,7 +196,8 @@ def _rounds(plan: Plan, index: int, api, barrier) -> list[Attempt]:
             outcome = 'error: %s' % type(error).__name__
         else:
             outcome = WRITTEN
-            seen_by[row.id] = target
+            if view != UNSEEN:
+                seen_by[row.id] = target
         attempts.append(Attempt(tag, mark, row.id, view, seen, target,
                                 outcome))
     return attempts
@@ -256,15 +292,17 @@ def _count_outcomes(report: Report, rows, attempts) -> None:
     keys = {row.id: row.key for row in rows}
     for attempt in attempts:
         report.attempts += 1
+        # NOTE: an unseen writer's move is judged from what the row holds,
+        # which only the history tells.
         fresh = transcription.expected_judgement(
             keys[attempt.migration_id], attempt.seen, attempt.seen,
             attempt.target, False)
-        legal = not isinstance(fresh, type)
+        legal = attempt.seen == UNKNOWN or not isinstance(fresh, type)
         if attempt.outcome == WRITTEN:
             report.written += 1
         elif attempt.outcome == REFUSED:
             report.refused += 1
-            if legal:
+            if legal and attempt.seen != UNKNOWN:
                 report.note('wrong_outcomes', '%s refused %r -> %r' % (
                     attempt.tag, attempt.seen, attempt.target))
         elif attempt.outcome == CONFLICT:

@@ -86,6 +86,22 @@ class TestJudgeHistory(testtools.TestCase):
             [failed, stale])
         self.assertEqual(1, report.illegal_persisted)
 
+    def test_unseen_writer_is_judged_from_what_the_row_held(self):
+        # An old sender never saw the status: lifecycle or race from the
+        # persisted one, nothing else.
+        source = attempt('w0.1', 'accepted', 'completed')
+        race = attempt('w1.1', racing.UNKNOWN, 'done', view=racing.UNSEEN)
+        back = attempt('w0.2', racing.UNKNOWN, 'accepted',
+                       view=racing.UNSEEN)
+        report = self.judge(
+            [CREATED, entry(2, 'accepted', 'completed', source),
+             entry(3, 'completed', 'done', race),
+             entry(4, 'done', 'accepted', back)],
+            [source, race, back])
+        self.assertEqual((1, 1, 1), (report.lifecycle_moves,
+                                     report.race_moves,
+                                     report.illegal_persisted))
+
     def test_created_in_a_status_that_is_not_initial(self):
         report = self.judge(
             [history.Entry(1, 7, None, 'done', racing.CREATED_TAG, 0)], [])

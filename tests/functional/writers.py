@@ -16,20 +16,14 @@ Imported once by the writers' fork server (:mod:`tests.functional.racing`),
 so each writer process starts with the objects loaded.
 """
 
-import types
-
 from nova_migration_sm import context as sm_context
 from nova_migration_sm.db import api as db
-from nova_migration_sm import exceptions
 from nova_migration_sm import objects
+from tests.functional import racing
 
 
-def writer_api(db_url: str) -> types.SimpleNamespace:
+def writer_api(db_url: str):
     """The reference objects, local to this process's database."""
     db.configure(db_url)
-    context = sm_context.get_admin_context()
-    return types.SimpleNamespace(
-        load=lambda migration_id: objects.Migration.get_by_id(
-            context, migration_id),
-        refused=exceptions.InvalidMigrationStatusTransition,
-        conflict=exceptions.MigrationStatusConflict)
+    return racing.migration_api(objects.Migration,
+                                sm_context.get_admin_context())

@@ -20,6 +20,8 @@ database. SQLite is a file in a temporary directory, not oslo.db's
 schema is built by Nova's own models (``nova.db.main.models``), the
 ``instances`` table included for the foreign key of ``migrations``; the
 history trigger of :mod:`tests.functional.history` is installed on top.
+:class:`NovaTestCase` gives each test such a database and an admin context
+whose Nova DB API uses it.
 """
 
 import os
@@ -27,11 +29,15 @@ import uuid
 
 import fixtures
 from nova.db.main import models as nova_models
+from nova import objects
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import provision
 import sqlalchemy as sa
+import testtools
 
 from tests.functional import history
+from tests.functional import racing
+from tests.nova import writers
 
 REQUIRE_ENV = 'NOVA_MIGRATION_SM_REQUIRE_SERVERS'
 BACKENDS = ('sqlite', 'postgresql', 'mysql')
@@ -88,3 +94,41 @@ class NovaDatabase(fixtures.Fixture):
             conn.execute(nova_models.Instance.__table__.insert().values(
                 uuid=instance_uuid, deleted=0))
         return instance_uuid
+
+
+INITIAL = {'resize': 'pre-migrating', 'migration': 'pre-migrating',
+           'live-migration': 'accepted', 'evacuation': 'accepted'}
+"""The status Nova creates each type in (hand-written)."""
+
+
+class NovaTestCase(testtools.TestCase):
+    """A fresh Nova database on the scenario's backend; a context on it."""
+
+    backend = 'sqlite'
+
+    def setUp(self):
+        super().setUp()
+        try:
+            self.database = self.useFixture(NovaDatabase(self.backend))
+        except Unavailable as error:
+            if servers_required():
+                self.fail('%s (%s=1)' % (error, REQUIRE_ENV))
+            self.skipTest(str(error))
+        self.context = writers.admin_context(self.database.url)
+
+    def new_migration(self, migration_type, cross_cell=False,
+                      context=None):
+        """A migration Nova creates: its initial status, Nova's object."""
+        migration = objects.Migration(
+            context or self.context, migration_type=migration_type,
+            cross_cell_move=cross_cell, status=INITIAL[migration_type],
+            instance_uuid=self.database.add_instance(),
+            source_compute='src', dest_compute='dst',
+            dest_host=racing.CREATED_TAG, memory_processed=0)
+        migration.create()
+        return migration
+
+
+def scenarios(backends=BACKENDS):
+    """One testscenarios scenario per backend."""
+    return [(backend, {'backend': backend}) for backend in backends]

@@ -34,7 +34,7 @@ import testscenarios
 
 from nova_migration_sm import exceptions
 from tests.functional import history
-from tests.nova import test_drop_in
+from tests.nova import base
 
 load_tests = testscenarios.load_tests_apply_scenarios
 
@@ -53,9 +53,9 @@ def _touch(conn, migration_id: int) -> int:
         {'id': migration_id}).rowcount
 
 
-class TestSameValueWithoutFoundRows(test_drop_in.NovaTestCase):
+class TestSameValueWithoutFoundRows(base.NovaTestCase):
 
-    scenarios = test_drop_in._scenarios(('mysql',))
+    scenarios = base.scenarios(('mysql',))
 
     def _context_without_found_rows(self):
         """A context whose connections do not set ``CLIENT.FOUND_ROWS``.
@@ -120,9 +120,9 @@ class TestSameValueWithoutFoundRows(test_drop_in.NovaTestCase):
                          [e for e in entries[1:] if e[0] != e[1]])
 
 
-class TestConflictUnderSnapshot(test_drop_in.NovaTestCase):
+class TestConflictUnderSnapshot(base.NovaTestCase):
 
-    scenarios = test_drop_in._scenarios(('mysql', 'postgresql'))
+    scenarios = base.scenarios(('mysql', 'postgresql'))
     ISOLATION = {'mysql': 'REPEATABLE READ', 'postgresql': 'READ COMMITTED'}
     PLAIN_READ = {'mysql': 'queued', 'postgresql': 'preparing'}
     """What a plain read in the transaction returns after the commit:

@@ -19,13 +19,11 @@ with the patch applied); its ``save()`` writes through Nova's
 writers' fork server (:mod:`tests.functional.racing`).
 """
 
-import types
-
 from nova import context as nova_context
 from nova.db.main import api as main_db_api
 from nova import objects
 
-from nova_migration_sm import exceptions
+from tests.functional import racing
 
 objects.register_all()
 
@@ -37,11 +35,6 @@ def admin_context(db_url: str):
     return context
 
 
-def writer_api(db_url: str) -> types.SimpleNamespace:
+def writer_api(db_url: str):
     """Nova's objects, local to this process's database."""
-    context = admin_context(db_url)
-    return types.SimpleNamespace(
-        load=lambda migration_id: objects.Migration.get_by_id(
-            context, migration_id),
-        refused=exceptions.InvalidMigrationStatusTransition,
-        conflict=exceptions.MigrationStatusConflict)
+    return racing.migration_api(objects.Migration, admin_context(db_url))
