@@ -28,6 +28,7 @@ def storage_name(field: str) -> str:
     return '_obj_' + field
 
 
+ID = storage_name('id')
 STATUS = storage_name('status')
 MIGRATION_TYPE = storage_name('migration_type')
 CROSS_CELL_MOVE = storage_name('cross_cell_move')

@@ -26,6 +26,7 @@ from nova_migration_sm import exceptions
 from nova_migration_sm import mixin
 from nova_migration_sm.nova import fixtures as sm_fixtures
 from nova_migration_sm import objects
+from nova_migration_sm.objects import migration as migration_objects
 from nova_migration_sm import observers
 from tests.unit import base
 
@@ -554,3 +555,15 @@ class TestEnforcementOption(base.TestCase):
 
     def test_bad_enforcement_value_is_refused(self):
         self.assertRaises(ValueError, self.set_enforcement, 'lenient')
+
+
+class TestNeverCreated(base.TestCase):
+
+    def test_save_without_id_is_the_objects_own_error(self):
+        # Nothing to check: the object's own save() fails (or a test's stub
+        # of it runs), exactly as without the state machine.
+        migration = objects.Migration(self.context, status='finished')
+        with mock.patch.object(migration_objects.Nova34Migration, 'save',
+                               side_effect=RuntimeError('stubbed')) as save:
+            self.assertRaisesRegex(RuntimeError, 'stubbed', migration.save)
+        save.assert_called_once_with()
