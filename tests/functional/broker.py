@@ -37,6 +37,8 @@ import time
 from sqlalchemy.engine import url as sa_url
 
 RABBITMQCTL = '/usr/lib/rabbitmq/bin/rabbitmqctl'
+"""The real script, as pifpaf runs it (Debian's ``/usr/sbin`` wrapper
+switches to the rabbitmq user and its home when run as root)."""
 SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), 'tools', 'ci-services.sh')
 
