@@ -446,6 +446,11 @@ class TestUpgradeCheck(testtools.TestCase):
         bad = self._database('bad', Seeder(timeutils.utcnow()).bad())
         out = io.StringIO()
         self.useFixture(fixtures.MonkeyPatch('sys.stdout', out))
+        # NOTE: oslo.upgradecheck's main() keeps the conf it parsed in a
+        # module global (--json included); an earlier test's main() must
+        # not decide this one's output.
+        self.useFixture(fixtures.MonkeyPatch(
+            'oslo_upgradecheck.upgradecheck.CONF', None))
         checks = upgradecheck.MigrationStateMachineChecks(db_urls=[bad])
         self.assertEqual(oslo_upgradecheck.Code.FAILURE, checks.check())
         self.assertIn('Check: Migration statuses', out.getvalue())
