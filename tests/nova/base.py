@@ -110,10 +110,13 @@ class NovaTestCase(testtools.TestCase):
         super().setUp()
         try:
             self.database = self.useFixture(NovaDatabase(self.backend))
-        except Unavailable as error:
+        except Exception as error:  # noqa: BLE001 - Unavailable, wrapped
+            unavailable = _unavailable(error)
+            if unavailable is None:
+                raise
             if servers_required():
-                self.fail('%s (%s=1)' % (error, REQUIRE_ENV))
-            self.skipTest(str(error))
+                self.fail('%s (%s=1)' % (unavailable, REQUIRE_ENV))
+            self.skipTest(str(unavailable))
         self.context = writers.admin_context(self.database.url)
 
     def new_migration(self, migration_type, cross_cell=False,
@@ -127,6 +130,21 @@ class NovaTestCase(testtools.TestCase):
             dest_host=racing.CREATED_TAG, memory_processed=0)
         migration.create()
         return migration
+
+
+def _unavailable(error: Exception) -> Unavailable | None:
+    """The :class:`Unavailable` a fixture's setUp raised, if any.
+
+    ``fixtures`` re-raises a setUp error as ``MultipleExceptions`` of
+    ``sys.exc_info()`` tuples.
+    """
+    if isinstance(error, Unavailable):
+        return error
+    for info in getattr(error, 'args', ()):
+        if isinstance(info, tuple) and len(info) == 3 and \
+                isinstance(info[1], Unavailable):
+            return info[1]
+    return None
 
 
 def scenarios(backends=BACKENDS):
