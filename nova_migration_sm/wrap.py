@@ -45,11 +45,51 @@ class _Break:
     """The continuation's column."""
     node: cst.CSTNode
     """The node whose whitespace becomes a line break."""
-    field: str
-    """That whitespace's field on ``node``."""
-    last_resort: bool = False
-    """After a keyword's or default's ``=``: only when nothing else fits
-    (Nova's flake8 ignores E251 for this case)."""
+    field: str | None
+    """That whitespace's field on ``node``; None: re-hang a container."""
+    priority: int = 0
+    """0: a break; 1: re-hang a container whose elements are too far
+    right; 2: after a keyword's or default's ``=`` (Nova's flake8 ignores
+    E251 for this case). The lowest that fits wins."""
+
+    def apply(self, node: cst.CSTNode) -> cst.CSTNode:
+        if self.field is None:
+            return _rehang(node, self.indent)
+        return node.with_changes(**{self.field: _newline(self.indent)})
+
+
+def _realign(comma, indent: int):
+    if isinstance(comma, cst.Comma) and isinstance(
+            comma.whitespace_after, cst.ParenthesizedWhitespace):
+        return comma.with_changes(
+            whitespace_after=comma.whitespace_after.with_changes(
+                last_line=cst.SimpleWhitespace(' ' * indent)))
+    return comma
+
+
+def _rehang(node: cst.CSTNode, indent: int) -> cst.CSTNode:
+    """Hang a container's elements ``indent`` columns in.
+
+    The first element moves to a new line; the others that start a line
+    are aligned with it.
+    """
+    if isinstance(node, cst.Call):
+        return node.with_changes(
+            whitespace_before_args=_newline(indent),
+            args=[a.with_changes(comma=_realign(a.comma, indent))
+                  for a in node.args])
+    elements = [e.with_changes(comma=_realign(e.comma, indent))
+                for e in node.elements]
+    if isinstance(node, cst.List):
+        opener = {'lbracket': node.lbracket.with_changes(
+            whitespace_after=_newline(indent))}
+    elif isinstance(node, (cst.Set, cst.Dict)):
+        opener = {'lbrace': node.lbrace.with_changes(
+            whitespace_after=_newline(indent))}
+    else:
+        opener = {'lpar': [node.lpar[0].with_changes(
+            whitespace_after=_newline(indent))] + list(node.lpar[1:])}
+    return node.with_changes(elements=elements, **opener)
 
 
 def _newline(indent: int) -> cst.ParenthesizedWhitespace:
@@ -64,9 +104,10 @@ class _Breaks(cst.CSTVisitor):
 
     METADATA_DEPENDENCIES = (metadata.PositionProvider,)
 
-    def __init__(self, lines: dict[int, str]) -> None:
+    def __init__(self, lines: dict[int, str], code: str) -> None:
         super().__init__()
         self.lines = lines
+        self.code_lines = code.splitlines()
         self.breaks: dict[int, list[_Break]] = {n: [] for n in lines}
         self.depth = 0
         self.statement_values: dict[int, list[cst.BaseExpression]] = {
@@ -84,9 +125,9 @@ class _Breaks(cst.CSTVisitor):
         return found is not None and (line is None or found == line)
 
     def _add(self, line: int, column: int, indent: int,
-             node: cst.CSTNode, field: str, last_resort=False) -> None:
+             node: cst.CSTNode, field: str | None, priority=0) -> None:
         self.breaks[line].append(_Break(column, indent, node, field,
-                                        last_resort))
+                                        priority))
 
     def _equal(self, name: cst.CSTNode, equal, value) -> None:
         """``name=value``: a break after ``=``, the value 4 columns in."""
@@ -95,7 +136,7 @@ class _Breaks(cst.CSTVisitor):
                 self._line(name) == line:
             self._add(line, self._start(value).column,
                       self._start(name).column + 4, equal,
-                      'whitespace_after', last_resort=True)
+                      'whitespace_after', priority=2)
 
     def visit_Param(self, node: cst.Param) -> None:
         if node.default is not None:
@@ -105,6 +146,9 @@ class _Breaks(cst.CSTVisitor):
         if node.keyword is not None:
             self._equal(node.keyword, node.equal, node.value)
 
+    def _text(self, line: int) -> str:
+        return self.code_lines[line - 1]
+
     def _hanging(self, line: int) -> int:
         text = self.lines[line]
         return len(text) - len(text.lstrip()) + 4
@@ -113,7 +157,7 @@ class _Breaks(cst.CSTVisitor):
         self.depth += 1
         self._items(node, [a.value if a.keyword is None else a.keyword
                            for a in node.args], node.args,
-                    'whitespace_before_args', node)
+                    'whitespace_before_args', node, node)
 
     def leave_Call(self, node: cst.Call) -> None:
         self.depth -= 1
@@ -123,7 +167,7 @@ class _Breaks(cst.CSTVisitor):
         elements = list(node.elements)
         starts = [e.key if isinstance(e, cst.DictElement) else
                   e.value if hasattr(e, 'value') else e for e in elements]
-        self._items(node, starts, elements, field, opener)
+        self._items(node, starts, elements, field, opener, node)
 
     def visit_List(self, node):
         self._sequence(node, node.lbracket, 'whitespace_after')
@@ -153,7 +197,8 @@ class _Breaks(cst.CSTVisitor):
 
     leave_Set = leave_Dict = leave_Tuple = leave_List
 
-    def _items(self, node, starts, items, open_field, opener) -> None:
+    def _items(self, node, starts, items, open_field, opener,
+               container) -> None:
         if not starts:
             return
         first = self._start(starts[0])
@@ -166,6 +211,13 @@ class _Breaks(cst.CSTVisitor):
             if isinstance(comma, cst.Comma) and line is not None:
                 self._add(line, self._start(after).column, first.column,
                           comma, 'whitespace_after')
+                if line != first.line:
+                    # too far right to fit: move the first element (and
+                    # so the alignment) to a hanging indent
+                    text = self._text(first.line)
+                    self._add(line, self._start(after).column,
+                              len(text) - len(text.lstrip()) + 4,
+                              container, None, priority=1)
 
     def _operation(self, node) -> None:
         inside = self.depth > 0 or bool(node.lpar)
@@ -225,9 +277,12 @@ class _Swap(cst.CSTTransformer):
 def _choose(text: str, breaks: list[_Break], limit: int) -> _Break | None:
     """The rightmost break whose head fits (and continuation, if any)."""
     fitting = [b for b in breaks if text[:b.column].strip() and
-               len(text[:b.column].rstrip()) <= limit]
-    if any(not b.last_resort for b in fitting):
-        fitting = [b for b in fitting if not b.last_resort]
+               len(text[:b.column].rstrip()) <= limit or
+               # an element alone on its line: align it further left
+               not text[:b.column].strip() and b.indent < b.column]
+    if fitting:
+        first = min(b.priority for b in fitting)
+        fitting = [b for b in fitting if b.priority == first]
     fits = [b for b in fitting
             if b.indent + len(text) - b.column <= limit]
     if not fitting:
@@ -239,16 +294,14 @@ def _break_lines(module: cst.Module, lines: dict[int, str], limit: int
                  ) -> tuple[cst.Module, set[int]]:
     """Break each long line once; the lines that could not be."""
     wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)
-    found = _Breaks(lines)
+    found = _Breaks(lines, module.code)
     wrapper.visit(found)
     changes = {}
     stuck = set()
     for line, text in lines.items():
         chosen = _choose(text, found.breaks[line], limit)
         if chosen is not None:
-            changes[id(chosen.node)] = (
-                lambda node, b=chosen: node.with_changes(
-                    **{b.field: _newline(b.indent)}))
+            changes[id(chosen.node)] = chosen.apply
         elif found.statement_values[line]:
             changes[id(found.statement_values[line][0])] = (
                 lambda node: node.with_changes(
@@ -262,15 +315,20 @@ def _break_lines(module: cst.Module, lines: dict[int, str], limit: int
 
 def wrap_long_lines(module: cst.Module, limit: int = 79,
                     marker: str = '') -> cst.Module:
-    """Break every line longer than ``limit`` that holds ``marker``."""
-    stuck: set[str] = set()
+    """Break every line longer than ``limit`` that holds ``marker``.
+
+    Each round breaks every long line once; a line that cannot be broken
+    yet may be after its neighbours are. It stops when a round changes
+    nothing.
+    """
     for _ in range(50):
         lines = {number: text for number, text in
                  enumerate(module.code.splitlines(), 1)
-                 if len(text) > limit and marker in text and
-                 text not in stuck}
+                 if len(text) > limit and marker in text}
         if not lines:
             break
-        module, unbroken = _break_lines(module, lines, limit)
-        stuck.update(lines[n] for n in unbroken)
+        broken, _unbroken = _break_lines(module, lines, limit)
+        if broken.code == module.code:
+            break
+        module = broken
     return module

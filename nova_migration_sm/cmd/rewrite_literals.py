@@ -20,6 +20,7 @@ a bad ``--constants``).
 """
 
 import argparse
+import concurrent.futures
 import difflib
 import os
 import sys
@@ -35,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              'change.')
     parser.add_argument('--diff', action='store_true',
                         help='Print a unified diff instead of writing.')
+    parser.add_argument('-j', '--jobs', type=int, default=1, metavar='N',
+                        help='Files rewritten in parallel (default 1).')
     parser.add_argument('--constants', metavar='MODULE:NAME',
                         default='nova.objects.fields:MigrationStatus',
                         help='Where the status constants live (default: '
@@ -65,6 +68,19 @@ def _write(path: str, text: str) -> None:
     os.replace(temporary, path)
 
 
+def _rewrite_file(job):
+    """(path, source, Result or the error's one line)."""
+    from nova_migration_sm import rewrite
+    path, constants = job
+    try:
+        with open(path, encoding='utf-8', newline='') as stream:
+            source = stream.read()
+        return path, source, rewrite.rewrite_source(
+            source, constants, rewrite.module_name_of(path))
+    except (rewrite.BadInput, UnicodeDecodeError) as error:
+        return path, None, str(error)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         from nova_migration_sm import rewrite
@@ -86,15 +102,19 @@ def run(args: argparse.Namespace) -> int:
         print('%s: no Python file in %s; nothing checked' % (
             NAME, ', '.join(args.paths)), file=sys.stderr)
         return 2
+    if args.jobs < 1:
+        print('%s: --jobs wants a positive number' % NAME, file=sys.stderr)
+        return 2
     changed = literals = 0
-    for path in files:
-        try:
-            with open(path, encoding='utf-8', newline='') as stream:
-                source = stream.read()
-            result = rewrite.rewrite_source(
-                source, constants, rewrite.module_name_of(path))
-        except (rewrite.BadInput, UnicodeDecodeError) as error:
-            print('%s: %s: %s' % (NAME, path, error), file=sys.stderr)
+    jobs = [(path, constants) for path in files]
+    if args.jobs == 1:
+        results = map(_rewrite_file, jobs)
+    else:
+        pool = concurrent.futures.ProcessPoolExecutor(args.jobs)
+        results = pool.map(_rewrite_file, jobs, chunksize=8)
+    for path, source, result in results:
+        if isinstance(result, str):
+            print('%s: %s: %s' % (NAME, path, result), file=sys.stderr)
             return 2
         if not result.changed:
             continue

@@ -145,6 +145,30 @@ class TestRewriteSource(testtools.TestCase):
             """)
         self.assertEqual(after, rewrite.rewrite_source(before).source)
 
+    def test_elements_aligned_on_a_moved_bracket_follow_it(self):
+        # nova/db/main/api.py:3353-3356
+        before = _code("""
+            from nova.objects import fields as obj_fields
+
+            query = model_query(context, models.Migration).\\
+                    filter_by(instance_uuid=instance_uuid).\\
+                    filter(models.Migration.status.in_(['queued', 'preparing',
+                                                        'running',
+                                                        'post-migrating']))
+            """)
+        after = _code("""
+            from nova.objects import fields as obj_fields
+
+            query = model_query(context, models.Migration).\\
+                    filter_by(instance_uuid=instance_uuid).\\
+                    filter(models.Migration.status.in_([
+                        obj_fields.MigrationStatus.QUEUED,
+                        obj_fields.MigrationStatus.PREPARING,
+                        obj_fields.MigrationStatus.RUNNING,
+                        obj_fields.MigrationStatus.POST_MIGRATING]))
+            """)
+        self.assertEqual(after, rewrite.rewrite_source(before).source)
+
     def test_a_too_long_default_breaks_after_its_equals(self):
         # nova/compute/manager.py:10112-10116 (Nova's flake8 ignores E251)
         before = _code("""
