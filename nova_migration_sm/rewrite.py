@@ -94,7 +94,8 @@ def _import_key(statement: cst.CSTNode) -> str | None:
             len(statement.body) != 1:
         return None
     node = statement.body[0]
-    code = cst.Module([]).code_for_node(node).lower().split()
+    code = cst.Module([]).code_for_node(node).lower().replace(
+        '\\\n', ' ').replace('(', ' ').replace(')', ' ').split()
     if isinstance(node, cst.Import):
         return code[1] if len(code) > 1 else None
     if isinstance(node, cst.ImportFrom) and len(code) >= 4 and \

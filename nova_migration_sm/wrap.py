@@ -52,44 +52,46 @@ class _Break:
     right; 2: after a keyword's or default's ``=`` (Nova's flake8 ignores
     E251 for this case). The lowest that fits wins."""
 
+    delta: int = 0
+    """For a re-hang: how far the container's first element moves."""
+
     def apply(self, node: cst.CSTNode) -> cst.CSTNode:
         if self.field is None:
-            return _rehang(node, self.indent)
+            return _rehang(node, self.indent, self.delta)
         return node.with_changes(**{self.field: _newline(self.indent)})
 
 
-def _realign(comma, indent: int):
-    if isinstance(comma, cst.Comma) and isinstance(
-            comma.whitespace_after, cst.ParenthesizedWhitespace):
-        return comma.with_changes(
-            whitespace_after=comma.whitespace_after.with_changes(
-                last_line=cst.SimpleWhitespace(' ' * indent)))
-    return comma
+class _Shift(cst.CSTTransformer):
+    """Move every line break inside a node ``delta`` columns."""
+
+    def __init__(self, delta: int) -> None:
+        super().__init__()
+        self.delta = delta
+
+    def leave_ParenthesizedWhitespace(self, original, updated):
+        width = max(0, len(updated.last_line.value) + self.delta)
+        return updated.with_changes(
+            last_line=cst.SimpleWhitespace(' ' * width))
 
 
-def _rehang(node: cst.CSTNode, indent: int) -> cst.CSTNode:
+def _rehang(node: cst.CSTNode, indent: int, delta: int) -> cst.CSTNode:
     """Hang a container's elements ``indent`` columns in.
 
-    The first element moves to a new line; the others that start a line
-    are aligned with it.
+    The first element moves to a new line; every line break inside the
+    container moves ``delta`` columns with it, so what was aligned with
+    the first element stays aligned.
     """
+    node = node.visit(_Shift(delta))
     if isinstance(node, cst.Call):
-        return node.with_changes(
-            whitespace_before_args=_newline(indent),
-            args=[a.with_changes(comma=_realign(a.comma, indent))
-                  for a in node.args])
-    elements = [e.with_changes(comma=_realign(e.comma, indent))
-                for e in node.elements]
+        return node.with_changes(whitespace_before_args=_newline(indent))
     if isinstance(node, cst.List):
-        opener = {'lbracket': node.lbracket.with_changes(
-            whitespace_after=_newline(indent))}
-    elif isinstance(node, (cst.Set, cst.Dict)):
-        opener = {'lbrace': node.lbrace.with_changes(
-            whitespace_after=_newline(indent))}
-    else:
-        opener = {'lpar': [node.lpar[0].with_changes(
-            whitespace_after=_newline(indent))] + list(node.lpar[1:])}
-    return node.with_changes(elements=elements, **opener)
+        return node.with_changes(lbracket=node.lbracket.with_changes(
+            whitespace_after=_newline(indent)))
+    if isinstance(node, (cst.Set, cst.Dict)):
+        return node.with_changes(lbrace=node.lbrace.with_changes(
+            whitespace_after=_newline(indent)))
+    return node.with_changes(lpar=[node.lpar[0].with_changes(
+        whitespace_after=_newline(indent))] + list(node.lpar[1:]))
 
 
 def _newline(indent: int) -> cst.ParenthesizedWhitespace:
@@ -186,6 +188,15 @@ class _Breaks(cst.CSTVisitor):
                           self._start(element.key).column + 4,
                           element, 'whitespace_after_colon')
 
+    def visit_ListComp(self, node):
+        self.depth += 1
+
+    def leave_ListComp(self, node):
+        self.depth -= 1
+
+    visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp
+    leave_SetComp = leave_DictComp = leave_GeneratorExp = leave_ListComp
+
     def visit_Tuple(self, node):
         if node.lpar:
             self._sequence(node, node.lpar[0], 'whitespace_after')
@@ -202,6 +213,23 @@ class _Breaks(cst.CSTVisitor):
         if not starts:
             return
         first = self._start(starts[0])
+        # every long line the container spans may be saved by hanging its
+        # elements 4 columns past the indent of the line it opens on
+        text = self._text(first.line)
+        hang = len(text) - len(text.lstrip()) + 4
+        end = self.get_metadata(metadata.PositionProvider,
+                                container).end.line
+        # the leftmost of the first element and of the container's other
+        # lines lands on the hanging indent
+        left = min([first.column] + [
+            len(t) - len(t.lstrip())
+            for t in self.code_lines[first.line:end] if t.strip()])
+        if hang < left:
+            for line in range(first.line, end + 1):
+                if line in self.lines:
+                    self.breaks[line].append(_Break(
+                        len(self.lines[line]), hang, container, None,
+                        priority=1, delta=hang - left))
         if first.line in self.lines:
             self._add(first.line, first.column, self._hanging(first.line),
                       opener, open_field)
@@ -211,13 +239,6 @@ class _Breaks(cst.CSTVisitor):
             if isinstance(comma, cst.Comma) and line is not None:
                 self._add(line, self._start(after).column, first.column,
                           comma, 'whitespace_after')
-                if line != first.line:
-                    # too far right to fit: move the first element (and
-                    # so the alignment) to a hanging indent
-                    text = self._text(first.line)
-                    self._add(line, self._start(after).column,
-                              len(text) - len(text.lstrip()) + 4,
-                              container, None, priority=1)
 
     def _operation(self, node) -> None:
         inside = self.depth > 0 or bool(node.lpar)
@@ -276,10 +297,12 @@ class _Swap(cst.CSTTransformer):
 
 def _choose(text: str, breaks: list[_Break], limit: int) -> _Break | None:
     """The rightmost break whose head fits (and continuation, if any)."""
-    fitting = [b for b in breaks if text[:b.column].strip() and
-               len(text[:b.column].rstrip()) <= limit or
-               # an element alone on its line: align it further left
-               not text[:b.column].strip() and b.indent < b.column]
+    fitting = [b for b in breaks if b.field is None and b.delta < 0 or
+               b.field is not None and (
+                   text[:b.column].strip() and
+                   len(text[:b.column].rstrip()) <= limit or
+                   # an element alone on its line: align it further left
+                   not text[:b.column].strip() and b.indent < b.column)]
     if fitting:
         first = min(b.priority for b in fitting)
         fitting = [b for b in fitting if b.priority == first]
@@ -287,6 +310,9 @@ def _choose(text: str, breaks: list[_Break], limit: int) -> _Break | None:
             if b.indent + len(text) - b.column <= limit]
     if not fitting:
         return None
+    if first == 1:
+        # re-hang the container that moves furthest left
+        return min(fitting, key=lambda b: b.delta)
     return max(fits or fitting, key=lambda b: (b.column, -b.indent))
 
 
@@ -300,6 +326,10 @@ def _break_lines(module: cst.Module, lines: dict[int, str], limit: int
     stuck = set()
     for line, text in lines.items():
         chosen = _choose(text, found.breaks[line], limit)
+        if chosen is not None and chosen.field is None:
+            # a re-hang moves whole lines: alone in its round, the other
+            # lines are measured again after it
+            return module.visit(_Swap({id(chosen.node): chosen.apply})), set()
         if chosen is not None:
             changes[id(chosen.node)] = chosen.apply
         elif found.statement_values[line]:

@@ -169,6 +169,36 @@ class TestRewriteSource(testtools.TestCase):
             """)
         self.assertEqual(after, rewrite.rewrite_source(before).source)
 
+    def test_a_container_too_far_right_is_re_hung(self):
+        # nova/tests/unit/compute/test_compute.py:8191-8196, in a method
+        call = [
+            "mock_get_filter.assert_called_once_with(fake_context,",
+            "                                 {'source_compute': "
+            "self.compute.host,",
+            "                                  'status': ['accepted',",
+            "                                             'pre-migrating', "
+            "'done'],",
+            "                                  'migration_type': "
+            "'evacuation'})"]
+        before = ('from nova.objects import fields as obj_fields\n\n\n'
+                  'class T:\n    def test(self):\n' +
+                  ''.join('        %s\n' % line for line in call))
+        after = _code("""
+            from nova.objects import fields as obj_fields
+
+
+            class T:
+                def test(self):
+                    mock_get_filter.assert_called_once_with(
+                        fake_context,
+                        {'source_compute': self.compute.host,
+                         'status': [obj_fields.MigrationStatus.ACCEPTED,
+                                    obj_fields.MigrationStatus.PRE_MIGRATING,
+                                    obj_fields.MigrationStatus.DONE],
+                         'migration_type': 'evacuation'})
+            """)
+        self.assertEqual(after, rewrite.rewrite_source(before).source)
+
     def test_a_too_long_default_breaks_after_its_equals(self):
         # nova/compute/manager.py:10112-10116 (Nova's flake8 ignores E251)
         before = _code("""
