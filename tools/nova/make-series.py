@@ -25,8 +25,10 @@ order (messages in tools/nova/series/):
 2. the rewrite of nova/ (tests excluded) by ``nova-migration-sm
    rewrite-literals``;
 3. the rewrite of nova/tests/;
-4. tools/nova/series/04-derived-sets.patch, when it exists: hand lists
-   replaced by sets derived from nova_migration_sm.machines.
+4. tools/nova/series/04-derived-sets.py, when it exists (edits by
+   pattern, so the rewrite's layout does not matter): hand lists replaced
+   by sets derived from nova_migration_sm.machines, and a functional test
+   of the behaviour that changes.
 
 DIR/patches/ gets ``git format-patch`` of the four, and DIR/series.patch
 one cumulative diff (what ``NOVA_PATCH`` of run-nova-tests.sh takes).
@@ -209,9 +211,9 @@ def generate(args, out: str, tree: str) -> int:
         'changes nothing (0 literals left in nova/ and nova/tests/)'))
     ok &= left == 0
 
-    derived = os.path.join(SERIES, '04-derived-sets.patch')
+    derived = os.path.join(SERIES, '04-derived-sets.py')
     if os.path.exists(derived):
-        run(['git', 'apply', derived], tree)
+        run([sys.executable, derived, tree], tree)
         files = commit(tree, '04-derived-sets')
         ok &= not args.flake8 or flake8(tree, args.flake8, files,
                                         'commit 4')
