@@ -10,4 +10,5 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""flake8 checks for Nova code that spells migration statuses."""
+"""flake8 checks for Nova code that spells migration statuses, and the
+analysis they share with the rewrite."""

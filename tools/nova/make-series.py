@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Generate the Nova patch series from a fresh Nova 34.0.0 sdist.
+
+Usage: tools/nova/make-series.py --tarball nova-34.0.0.tar.gz --out DIR
+       [--patch tools/nova/nova-34.0.0.patch] [--jobs N] [--flake8 PYTHON]
+
+DIR/nova-34.0.0 becomes a git repository of the sdist with, in reviewer
+order (messages in tools/nova/series/):
+
+1. the integration patch (``--patch``, the lead's current one) and
+   ``MigrationStatus`` in ``nova/objects/fields.py``, defined from
+   nova_migration_sm's constants;
+2. the rewrite of nova/ (tests excluded) by ``nova-migration-sm
+   rewrite-literals``;
+3. the rewrite of nova/tests/;
+4. tools/nova/series/04-derived-sets.py, when it exists (edits by
+   pattern, so the rewrite's layout does not matter): hand lists replaced
+   by sets derived from nova_migration_sm.machines, and a functional test
+   of the behaviour that changes.
+
+DIR/patches/ gets ``git format-patch`` of the four, and DIR/series.patch
+one cumulative diff (what ``NOVA_PATCH`` of run-nova-tests.sh takes).
+Then it checks, and exits 1 if one check fails: the literal check finds
+0 in nova/ and nova/tests/ after commit 3, a second rewrite changes
+nothing, and (with ``--flake8 PYTHON``, a Python with Nova's pinned
+hacking) flake8 with Nova's own configuration passes on every file each
+commit changes. Exit 2 on bad input.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERIES = os.path.join(HERE, 'series')
+REPO = os.path.dirname(os.path.dirname(HERE))
+GIT_ENV = {
+    'GIT_AUTHOR_NAME': 'nova_migration_sm', 'GIT_AUTHOR_EMAIL':
+    'nova-migration-sm@example.invalid', 'GIT_COMMITTER_NAME':
+    'nova_migration_sm', 'GIT_COMMITTER_EMAIL':
+    'nova-migration-sm@example.invalid',
+    'GIT_AUTHOR_DATE': '2026-01-01T00:00:00Z',
+    'GIT_COMMITTER_DATE': '2026-01-01T00:00:00Z'}
+
+IMPORT = 'from nova_migration_sm import statuses as migration_statuses\n'
+IMPORT_AFTER = 'from cursive import signature_utils\n'
+CLASS_AFTER = ('    ALL = (MIGRATION, RESIZE, LIVE_MIGRATION, EVACUATION)\n'
+               '\n')
+CONSTANTS = '''
+
+class MigrationStatus(BaseNovaEnum, migration_statuses.MigrationStatus):
+    """A migration's status: one constant per value, and ALL.
+
+    The values, and what each means for each migration type, are
+    nova_migration_sm's (nova_migration_sm.statuses); which moves between
+    them are allowed is its machines' (nova_migration_sm.machines). Nova
+    spells none of them.
+    """
+'''
+
+
+class Failed(Exception):
+    """A step of the generation failed (one line)."""
+
+
+def run(argv: list[str], cwd: str, check: bool = True,
+        **kwargs) -> subprocess.CompletedProcess:
+    env = dict(os.environ, **GIT_ENV)
+    result = subprocess.run(argv, cwd=cwd, env=env, text=True,
+                            capture_output=True, **kwargs)
+    if check and result.returncode:
+        raise Failed('%s failed (%d): %s' % (' '.join(argv[:3]),
+                                             result.returncode,
+                                             (result.stderr or
+                                              result.stdout).strip()[-2000:]))
+    return result
+
+
+def message(step: str) -> str:
+    with open(os.path.join(SERIES, step + '.txt')) as stream:
+        return stream.read()
+
+
+def commit(tree: str, step: str) -> list[str]:
+    """Commit everything; the .py files the commit changed."""
+    run(['git', 'add', '-A'], tree)
+    run(['git', 'commit', '-q', '-F', '-'], tree, input=message(step))
+    changed = run(['git', 'diff', '--name-only', '--diff-filter=AM',
+                   'HEAD~1', 'HEAD'], tree).stdout.split()
+    return [p for p in changed if p.endswith('.py')]
+
+
+def add_constants(tree: str) -> None:
+    path = os.path.join(tree, 'nova', 'objects', 'fields.py')
+    with open(path) as stream:
+        text = stream.read()
+    if IMPORT_AFTER not in text or CLASS_AFTER not in text:
+        raise Failed('nova/objects/fields.py is not Nova 34.0.0\'s')
+    text = text.replace(IMPORT_AFTER, IMPORT_AFTER + IMPORT, 1)
+    head, sep, tail = text.partition(
+        'class MigrationType(BaseNovaEnum):\n')
+    body, sep2, rest = tail.partition(CLASS_AFTER)
+    text = head + sep + body + sep2.rstrip('\n') + '\n' + CONSTANTS + \
+        '\n' + rest
+    with open(path, 'w') as stream:
+        stream.write(text)
+
+
+def rewrite(tree: str, paths: list[str], jobs: int, *extra: str) -> int:
+    argv = [sys.executable, '-m', 'nova_migration_sm.cmd.cli',
+            'rewrite-literals', '--jobs', str(jobs), *extra, *paths]
+    result = run(argv, tree, check=False)
+    lines = result.stdout.strip().splitlines()
+    summary = lines[-1] if lines else ''
+    if result.returncode not in (0, 1) or 'literal(s) in' not in summary \
+            or result.returncode == 1 and '--check' not in extra:
+        raise Failed('rewrite-literals %s failed (%d): %s' % (
+            ' '.join(paths[:3]), result.returncode,
+            result.stderr.strip()[-3000:]))
+    print('%s: %s' % (' '.join(paths) if len(paths) < 3 else 'nova/',
+                      summary))
+    return result.returncode
+
+
+def flake8(tree: str, python: str, files: list[str], step: str) -> bool:
+    if not files:
+        return True
+    result = run([python, '-m', 'flake8', *files], tree, check=False)
+    ok = result.returncode == 0
+    print('%s: flake8 (Nova\'s config) on %d changed files: %s' % (
+        step, len(files), 'clean' if ok else 'FAILED'))
+    if not ok:
+        print(result.stdout[-5000:] or result.stderr[-2000:])
+    return ok
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--tarball', required=True)
+    parser.add_argument('--out', required=True)
+    parser.add_argument('--patch',
+                        default=os.path.join(HERE, 'nova-34.0.0.patch'))
+    parser.add_argument('--jobs', type=int, default=2)
+    parser.add_argument('--flake8', metavar='PYTHON',
+                        help="a Python with Nova's flake8 and hacking")
+    args = parser.parse_args(argv)
+    for path in (args.tarball, args.patch):
+        if not os.path.isfile(path):
+            print('make-series: no such file: %s' % path, file=sys.stderr)
+            return 2
+    out = os.path.abspath(args.out)
+    if args.flake8:
+        args.flake8 = os.path.abspath(args.flake8)
+    tree = os.path.join(out, 'nova-34.0.0')
+    try:
+        return generate(args, out, tree)
+    except Failed as error:
+        print('make-series: %s' % error, file=sys.stderr)
+        return 1
+    except (tarfile.TarError, OSError) as error:
+        print('make-series: %s' % error, file=sys.stderr)
+        return 2
+
+
+def generate(args, out: str, tree: str) -> int:
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    with tarfile.open(args.tarball) as tar:
+        tar.extractall(out, filter='data')
+    if not os.path.isdir(os.path.join(tree, 'nova', 'tests')):
+        raise Failed('%s is not a Nova sdist' % args.tarball)
+    run(['git', 'init', '-q', '-b', 'master'], tree)
+    run(['git', 'add', '-A'], tree)
+    run(['git', 'commit', '-q', '-m', 'Nova 34.0.0 (sdist)'], tree)
+    base = run(['git', 'rev-parse', 'HEAD'], tree).stdout.strip()
+    ok = True
+
+    run(['git', 'apply', os.path.abspath(args.patch)], tree)
+    add_constants(tree)
+    files = commit(tree, '01-constants')
+    ok &= not args.flake8 or flake8(tree, args.flake8, files, 'commit 1')
+
+    top = sorted(os.path.join('nova', n) for n in os.listdir(
+        os.path.join(tree, 'nova')) if n != 'tests')
+    rewrite(tree, top, args.jobs)
+    files = commit(tree, '02-rewrite-nova')
+    ok &= not args.flake8 or flake8(tree, args.flake8, files, 'commit 2')
+
+    rewrite(tree, ['nova/tests'], args.jobs)
+    files = commit(tree, '03-rewrite-tests')
+    ok &= not args.flake8 or flake8(tree, args.flake8, files, 'commit 3')
+
+    left = rewrite(tree, ['nova'], args.jobs, '--check')
+    print('after commit 3: a second rewrite %s' % (
+        'would change files: NOT idempotent' if left else
+        'changes nothing (0 literals left in nova/ and nova/tests/)'))
+    ok &= left == 0
+
+    derived = os.path.join(SERIES, '04-derived-sets.py')
+    if os.path.exists(derived):
+        run([sys.executable, derived, tree], tree)
+        files = commit(tree, '04-derived-sets')
+        ok &= not args.flake8 or flake8(tree, args.flake8, files,
+                                        'commit 4')
+        left = rewrite(tree, ['nova'], args.jobs, '--check')
+        ok &= left == 0
+
+    patches = os.path.join(out, 'patches')
+    run(['git', 'format-patch', '-q', '-o', patches, base], tree)
+    with open(os.path.join(out, 'series.patch'), 'w') as stream:
+        stream.write(run(['git', 'diff', base, 'HEAD'], tree).stdout)
+    count = len(os.listdir(patches))
+    print('series: %d commits in %s, format-patch in %s' % (
+        count, tree, patches))
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
