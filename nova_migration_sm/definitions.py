@@ -97,6 +97,10 @@ class MachineDefinition:
     """Lifecycle moves out of a terminal status, into error or failed."""
     races: tuple[Race, ...] = ()
     """Moves made only by a writer whose view of the row is stale."""
+    landed: tuple[str, ...] = ()
+    """In progress, yet the instance has landed on the destination and no
+    longer holds resources there as a migration: only the source's cleanup
+    is left."""
 
     @property
     def lifecycle(self) -> tuple[Edge, ...]:
@@ -234,6 +238,10 @@ EVACUATION = MachineDefinition(
     late=(
         (S.ERROR,          S.FAILED,          _ORPHAN_CLEANUP),
     ),
+    # done: rebuilt on the destination (resource_tracker.py:2147-2167
+    # finish_evacuation moved the instance there); the source compute
+    # cleans up when it starts (manager.py:838-931).
+    landed=(S.DONE,),
     races=(
         # PERSISTED        TO                 WHERE (Nova 34.0.0, nova/...)                                                                           RACE
         (S.COMPLETED,      S.DONE,            'compute/resource_tracker.py:2167 finish_evacuation (the destination saw pre-migrating)', SOURCE_COMPUTE_RESTART + '; bug 1764883'),

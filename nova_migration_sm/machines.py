@@ -157,6 +157,9 @@ _STATUSES: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
 _IN_PROGRESS: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
     key: _ordered(set(_STATUSES[key]) - set(_TERMINAL[key]))
     for key in _MACHINES})
+_CLAIMING: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
+    key: _ordered(set(_IN_PROGRESS[key]) - set(_DEFINITIONS[key].landed))
+    for key in _MACHINES})
 _NEXT: Mapping[tuple[str, bool, str | None], tuple[str, ...]] = (
     types.MappingProxyType({
         (key[0], key[1], state): _unique(
@@ -369,6 +372,39 @@ def in_progress_statuses(migration_type: str,
                          cross_cell_move: bool = False) -> tuple[str, ...]:
     """Statuses of the type's lifecycle that are not terminal."""
     return _IN_PROGRESS[_key(migration_type, cross_cell_move)]
+
+
+def claiming_statuses(migration_type: str,
+                      cross_cell_move: bool = False) -> tuple[str, ...]:
+    """In-progress statuses in which the migration holds host resources.
+
+    In progress, minus the statuses in which the instance has landed on
+    the destination (an evacuation ``done``): what Nova's resource tracker
+    claims for (``migration_get_in_progress_by_host_and_node``).
+    """
+    return _CLAIMING[_key(migration_type, cross_cell_move)]
+
+
+def released_statuses(migration_type: str,
+                      cross_cell_move: bool = False) -> tuple[str, ...]:
+    """Statuses of the type in which the migration holds no host resource.
+
+    Its ends, and the statuses in which it has landed: the complement of
+    :func:`claiming_statuses` among the type's statuses.
+    """
+    claiming = set(claiming_statuses(migration_type, cross_cell_move))
+    return tuple(s for s in statuses(migration_type, cross_cell_move)
+                 if s not in claiming)
+
+
+def statuses_of_every_type(of_type) -> tuple[str, ...]:
+    """The union of ``of_type(type, cross_cell_move)`` over every machine.
+
+    For Nova's queries that do not filter on the type, e.g.
+    ``statuses_of_every_type(released_statuses)``.
+    """
+    return _ordered({status for key in _MACHINES
+                     for status in of_type(*key)})
 
 
 def statuses(migration_type: str,

@@ -183,8 +183,8 @@ def migration_get_by_instance_and_status(context, instance_uuid, status):
         return result
 
 
-def _in_progress_clause(also=()):
-    """Rows whose status is in progress for their own type.
+def _in_progress_clause(also=(), of_type=machines.in_progress_statuses):
+    """Rows whose status is in ``of_type(type)`` for their own type.
 
     Derived from the machines, per type (Nova spells one list for all
     types); a NULL type is a cold migration or resize, as Nova infers.
@@ -193,8 +193,7 @@ def _in_progress_clause(also=()):
     for migration_type in MigrationType.ALL:
         wanted = set(also)
         for cross_cell in (False, True):
-            wanted.update(machines.in_progress_statuses(migration_type,
-                                                        cross_cell))
+            wanted.update(of_type(migration_type, cross_cell))
         type_clause = models.Migration.migration_type == migration_type
         if migration_type in (MigrationType.MIGRATION, MigrationType.RESIZE):
             type_clause = sa.or_(type_clause,
@@ -211,10 +210,15 @@ def _host_node_clause(host, node):
 
 
 def migration_get_in_progress_by_host_and_node(context, host, node):
-    """In-progress migrations from or to a host and node."""
+    """Migrations from or to a host and node that still hold resources.
+
+    Nova's meaning: in progress, minus an evacuation that landed
+    (``done``, :func:`machines.claiming_statuses`).
+    """
     with _reader(context) as session:
         return _query(context, session).filter(
-            _host_node_clause(host, node), _in_progress_clause()).all()
+            _host_node_clause(host, node),
+            _in_progress_clause(of_type=machines.claiming_statuses)).all()
 
 
 def migration_get_in_progress_and_error_by_host_and_node(context, host,
@@ -223,7 +227,8 @@ def migration_get_in_progress_and_error_by_host_and_node(context, host,
     with _reader(context) as session:
         return _query(context, session).filter(
             _host_node_clause(host, node),
-            _in_progress_clause(also=(MigrationStatus.ERROR,))).all()
+            _in_progress_clause(also=(MigrationStatus.ERROR,),
+                                of_type=machines.claiming_statuses)).all()
 
 
 def migration_get_in_progress_by_instance(context, instance_uuid,

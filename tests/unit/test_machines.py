@@ -409,6 +409,23 @@ class TestDerivedSets(testtools.TestCase):
         self.assertEqual(('accepted', 'pre-migrating', 'done'),
                          machines.in_progress_statuses('evacuation'))
 
+    def test_claiming_and_released(self):
+        # done: the evacuated instance landed; only the source cleans up.
+        self.assertEqual(('accepted', 'pre-migrating'),
+                         machines.claiming_statuses('evacuation'))
+        self.assertEqual(('error', 'failed', 'done', 'completed'),
+                         machines.released_statuses('evacuation'))
+        self.assertEqual(machines.in_progress_statuses('resize'),
+                         machines.claiming_statuses('resize'))
+        # nova/db/main/api.py:3327-3337, transcribed: what the resource
+        # tracker does not claim for, whatever the type.
+        nova = {'confirmed', 'reverted', 'error', 'failed', 'completed',
+                'cancelled', 'done'}
+        self.assertEqual(nova, set(machines.statuses_of_every_type(
+            machines.released_statuses)))
+        self.assertEqual(set(ALL) - nova, set(
+            machines.statuses_of_every_type(machines.claiming_statuses)))
+
     def test_statuses_before(self):
         self.assertEqual(('pre-migrating', 'done', 'completed'),
                          machines.statuses_before('evacuation', 'done'))

@@ -53,6 +53,24 @@ DERIVED = r'''
             MigrationType.RESIZE)
         if migration_statuses.MigrationStatus.CONFIRMED in
         migration_machines.next_statuses(MigrationType.RESIZE, status))
+
+    #: Statuses in which a migration of any type holds no resources on its
+    #: hosts: its ends, and an evacuation that landed ("done", only the
+    #: source compute's cleanup left). What the resource tracker, the
+    #: compute service delete check and nova-manage skip.
+    RELEASED = migration_machines.statuses_of_every_type(
+        migration_machines.released_statuses)
+
+    #: The same, keeping "error": the resource tracker keeps the claims of
+    #: an errored migration until the cleanup periodic moves it to failed.
+    RELEASED_EXCEPT_ERROR = tuple(
+        status for status in RELEASED
+        if status != migration_statuses.MigrationStatus.ERROR)
+
+    #: Evacuation statuses that are not over: what a restarting source
+    #: compute looks for, to clean up after the evacuation.
+    EVACUATION_IN_PROGRESS = migration_machines.in_progress_statuses(
+        MigrationType.EVACUATION)
 '''
 
 
@@ -93,6 +111,27 @@ def main(tree: str) -> None:
       r'\1\.MigrationStatus\.POST_MIGRATING\]\)\)',
       r'filter(models.Migration.status.in_(\n'
       r'                \1.MigrationStatus.LIVE_MIGRATION_IN_PROGRESS))'),
+    ])
+    edit(tree, 'nova/db/main/api.py', [
+     (r'~models\.Migration\.status\.in_\(\s*\[\s*'
+      r'(\w+)\.MigrationStatus\.CONFIRMED,\s*\1\.MigrationStatus\.REVERTED,\s*'
+      r'\1\.MigrationStatus\.ERROR,\s*\1\.MigrationStatus\.FAILED,\s*'
+      r'\1\.MigrationStatus\.COMPLETED,\s*\1\.MigrationStatus\.CANCELLED,\s*'
+      r'\1\.MigrationStatus\.DONE,?\s*\]\s*\)',
+      r'~models.Migration.status.in_(\1.MigrationStatus.RELEASED)'),
+     (r'~models\.Migration\.status\.in_\(\s*\[\s*'
+      r'(\w+)\.MigrationStatus\.CONFIRMED,\s*\1\.MigrationStatus\.REVERTED,\s*'
+      r'\1\.MigrationStatus\.FAILED,\s*'
+      r'\1\.MigrationStatus\.COMPLETED,\s*\1\.MigrationStatus\.CANCELLED,\s*'
+      r'\1\.MigrationStatus\.DONE,?\s*\]\s*\)',
+      r'~models.Migration.status.in_(\n'
+      r'            \1.MigrationStatus.RELEASED_EXCEPT_ERROR)'),
+    ])
+    edit(tree, 'nova/compute/manager.py', [
+     (r"'status': \[(\w+)\.MigrationStatus\.ACCEPTED,\s*"
+      r"\1\.MigrationStatus\.PRE_MIGRATING,\s*"
+      r"\1\.MigrationStatus\.DONE\],",
+      r"'status': \1.MigrationStatus.EVACUATION_IN_PROGRESS,"),
     ])
     edit(tree, 'nova/api/openstack/compute/server_migrations.py', [
      (r'        # TODO\(Shaohe Feng\) we should share the in-progress '
