@@ -24,7 +24,7 @@ import collections
 import random
 import threading
 
-import testscenarios
+from oslo_db.sqlalchemy import test_fixtures
 
 from nova_migration_sm import exceptions
 from nova_migration_sm import machines
@@ -32,7 +32,7 @@ from nova_migration_sm import objects
 from nova_migration_sm.statuses import MigrationType as T
 from tests.functional import fixtures
 
-load_tests = testscenarios.load_tests_apply_scenarios
+load_tests = test_fixtures.optimize_module_test_loader()
 
 WRITERS = 8
 ROUNDS = 24

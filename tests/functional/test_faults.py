@@ -16,8 +16,9 @@
   the COMMIT (SQLite: an error raised there; PostgreSQL:
   ``pg_terminate_backend``; MySQL/MariaDB: ``KILL``).
 * The conductor process killed (SIGKILL) while saves flow through it.
-* RabbitMQ restarted in the middle of a flow
-  (``tools/ci-services.sh restart rabbitmq``).
+* RabbitMQ stopped and started in the middle of a flow
+  (``rabbitmqctl stop_app`` / ``start_app`` on the broker pifpaf runs, as
+  pifpaf's own driver stops and starts a node).
 
 Invariant after every fault: the row holds the old or the new status of
 the move in flight, never anything else; every acknowledged move is in
@@ -25,15 +26,13 @@ the database; the caller got an error or success, and succeeds on retry.
 Counts go to the figures file (``NOVA_MIGRATION_SM_FIGURES_FILE``).
 """
 
-import os
 import random
-import subprocess
 import threading
 import time
 
 import fixtures as fx
+from oslo_db.sqlalchemy import test_fixtures
 import sqlalchemy as sa
-import testscenarios
 
 from nova_migration_sm.db import api as db
 from nova_migration_sm import exceptions
@@ -44,7 +43,7 @@ from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
 from tests.functional import fixtures
 
-load_tests = testscenarios.load_tests_apply_scenarios
+load_tests = test_fixtures.optimize_module_test_loader()
 
 FAULTS = 8
 BOUNCE = {S.DONE: S.COMPLETED, S.COMPLETED: S.DONE}
@@ -169,22 +168,29 @@ class TestRabbitMQRestarted(FaultCase):
 
     scenarios = fixtures.scenarios()[:1]
     BROKER_EXCLUSIVE = True  # no other test uses the broker meanwhile
-    SCRIPT = os.path.join(fixtures.REPO, 'tools', 'ci-services.sh')
 
     def setUp(self):
         super().setUp()
         fixtures.check_transport(self, needed=True)
-        if os.geteuid() != 0:
-            fixtures.unavailable(self, 'Restarting RabbitMQ', 'needs root')
+        self.restart_broker = fixtures.broker_restarter()
+        if self.restart_broker is None:
+            fixtures.unavailable(
+                self, 'Restarting RabbitMQ', 'no broker started by pifpaf '
+                '(PIFPAF_RABBITMQ_NODENAME, PIFPAF_RABBITMQ_HOME)')
 
     def test_restart_in_the_middle_of_a_flow(self):
         migration = evacuation_at_done(self.context)
         done = threading.Event()
         acknowledged = errors = 0
-        restart = threading.Thread(target=lambda: (
-            time.sleep(0.5), subprocess.run(
-                ['bash', self.SCRIPT, 'restart', 'rabbitmq'], check=False,
-                capture_output=True), done.set()))
+        outages = []
+
+        def restart():
+            time.sleep(0.5)
+            try:
+                outages.append(self.restart_broker())
+            finally:
+                done.set()
+        restart = threading.Thread(target=restart)
         restart.start()
         self.faults += 1
         deadline = time.monotonic() + 120
@@ -210,6 +216,8 @@ class TestRabbitMQRestarted(FaultCase):
             acknowledged += 1
             self.check_row(migration, old, new, True)
         restart.join()
+        # The fault happened: the broker refused connections meanwhile.
+        self.assertEqual([True], outages)
         self.figures(fault='rabbitmq-restart', faults=self.faults,
                      acknowledged=acknowledged, caller_errors=errors,
                      illegal_or_lost=self.illegal)
