@@ -339,18 +339,21 @@ def check_transport(test: testtools.TestCase, needed: bool = False) -> None:
 class ConductorProcess(fixtures.Fixture):
     """A conductor in its own process (needs ``RPC_TRANSPORT_URL``).
 
-    ``python -m tests.functional.rig.conductor``; :attr:`api` reaches it.
-    :meth:`kill` and :meth:`terminate` stop it as a fault would.
+    ``python -m tests.functional.rig.conductor``; :attr:`api` reaches it
+    (a call waits ``timeout`` seconds for the reply). :meth:`kill` and
+    :meth:`terminate` stop it as a fault would.
     """
 
     def __init__(self, test: testtools.TestCase, db_url: str,
                  cells: dict | None = None,
-                 extra_args: tuple[str, ...] = ()) -> None:
+                 extra_args: tuple[str, ...] = (),
+                 timeout: int = rpc_transport.RPC_TIMEOUT) -> None:
         super().__init__()
         self.test = test
         self.db_url = db_url
         self.cells = cells or {}
         self.extra_args = extra_args
+        self.timeout = timeout
 
     def _setUp(self) -> None:
         self.transport_url = rig.transport_url_from_env()
@@ -372,8 +375,9 @@ class ConductorProcess(fixtures.Fixture):
             self.test.fail('The conductor process did not start: %r' % line)
         self.transport = rpc_transport.get_transport(self.transport_url)
         self.addCleanup(self.transport.cleanup)
-        self.api = rpc_api.get_conductor_api(self.transport,
-                                             topic=self.topic)
+        self.api = rpc_api.ConductorAPI(rpc_transport.get_client(
+            self.transport, rpc_serializer.RequestContextSerializer(),
+            topic=self.topic, timeout=self.timeout))
 
     def terminate(self, timeout: float = 30) -> int | None:
         if self.process.poll() is None:
