@@ -108,7 +108,8 @@ def remote_row(number: int, rounds: int) -> harness.Row | None:
         try:
             ctx = sm_context.get_admin_context()
             found = harness.samples(
-                {mode: persistence.bounce(persistence.evacuation(ctx), mode)
+                {mode: persistence.moves(
+                    lambda: persistence.evacuation(ctx), mode)
                  for mode in (sm_conf.STRICT, sm_conf.OFF)},
                 number, rounds)
         finally:

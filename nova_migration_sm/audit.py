@@ -8,13 +8,12 @@
 #    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 #    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 #    License for the specific language governing permissions and limitations
-#    under the License.
 
-"""A read-only audit of a Nova ``migrations`` table against the machines.
+"""What the machines say about the rows of a Nova ``migrations`` table.
 
-It streams the table (SQLAlchemy Core, ``yield_per``: a server-side
-cursor on PostgreSQL and MySQL/MariaDB, stepped cursor on SQLite), so its
-memory does not grow with the table, and reports, grouped and counted:
+The rows are read elsewhere (:mod:`nova_migration_sm.auditdb` streams
+them from a database, read-only); this module sorts them into findings,
+grouped and counted:
 
 * statuses unknown to :class:`MigrationStatusField` (the 1.9 object cannot
   even load such a row) and migration types no machine knows;
@@ -26,17 +25,15 @@ memory does not grow with the table, and reports, grouped and counted:
   evacuations still waiting for their source compute, apart.
 
 The first two kinds break under ``enforcement = strict``; see
-:attr:`AuditReport.breaking`. Only ``SELECT`` statements are issued (in a
-read-only transaction where the backend has one).
+:attr:`AuditReport.breaking`. :class:`Audits` sums the audits of several
+databases (the cells of a deployment) into one exit status.
 """
 
 import bisect
+import collections
 import dataclasses
 import datetime
 import re
-
-from oslo_utils import timeutils
-import sqlalchemy as sa
 
 from nova_migration_sm import machines
 from nova_migration_sm.statuses import MigrationStatus
@@ -48,6 +45,10 @@ DEFAULT_STALE_AFTER = datetime.timedelta(days=7)
 EXAMPLES = 3
 """How many rows (the oldest) each group keeps as examples."""
 
+CLEAN, BREAKING, NOT_CHECKED = 0, 1, 2
+"""Exit statuses: checked and clean; rows would break under strict; not
+everything could be checked."""
+
 _UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 
 
@@ -56,28 +57,10 @@ def parse_duration(text: str) -> datetime.timedelta:
     parts = re.findall(r'(\d+)\s*([smhdw]?)', text.strip().lower())
     if not parts or ''.join(n + u for n, u in parts) != re.sub(
             r'\s+', '', text.strip().lower()):
-        raise ValueError('Invalid duration %r; use e.g. 90s, 30m, 12h, 7d '
+        raise ValueError('%r is not a duration; use e.g. 90s, 30m, 12h, 7d '
                          'or 2w' % text)
     return datetime.timedelta(seconds=sum(
         int(number) * _UNITS[unit or 's'] for number, unit in parts))
-
-
-def migrations_table(name: str = DEFAULT_TABLE) -> sa.TableClause:
-    """The columns of Nova's ``migrations`` table the audit reads."""
-    return sa.table(
-        name,
-        sa.column('id', sa.Integer),
-        sa.column('uuid', sa.String),
-        sa.column('migration_type', sa.String),
-        sa.column('status', sa.String),
-        sa.column('cross_cell_move', sa.Boolean),
-        sa.column('old_instance_type_id', sa.Integer),
-        sa.column('new_instance_type_id', sa.Integer),
-        sa.column('source_compute', sa.String),
-        sa.column('created_at', sa.DateTime),
-        sa.column('updated_at', sa.DateTime),
-        sa.column('deleted', sa.Integer),
-    )
 
 
 @dataclasses.dataclass
@@ -90,12 +73,16 @@ class Group:
 
     def add(self, when, row_id, uuid) -> None:
         self.rows += 1
-        entry = (when or datetime.datetime.min, row_id, uuid)
-        if len(self.examples) < EXAMPLES:
-            bisect.insort(self.examples, entry)
-        elif entry < self.examples[-1]:
-            self.examples.pop()
-            bisect.insort(self.examples, entry)
+        when = when or datetime.datetime.min
+        examples = self.examples
+        if len(examples) < EXAMPLES:
+            bisect.insort(examples, (when, row_id, uuid))
+        elif when <= examples[-1][0]:
+            # NOTE: most rows are not among the oldest: one comparison.
+            entry = (when, row_id, uuid)
+            if entry < examples[-1]:
+                examples.pop()
+                bisect.insort(examples, entry)
 
     @property
     def oldest(self):
@@ -103,15 +90,20 @@ class Group:
 
     def to_dict(self) -> dict:
         return {'rows': self.rows,
-                'oldest': _iso(self.oldest),
-                'examples': [{'id': i, 'uuid': u, 'last_change': _iso(w)}
+                'oldest': iso(self.oldest),
+                'examples': [{'id': i, 'uuid': u, 'last_change': iso(w)}
                              for w, i, u in sorted(self.examples)]}
 
 
-def _iso(when) -> str | None:
+def iso(when) -> str | None:
+    """``2026-01-15 12:00:00``, or None for no time."""
     if when is None or when == datetime.datetime.min:
         return None
     return when.isoformat(sep=' ', timespec='seconds')
+
+
+def _findings() -> collections.defaultdict:
+    return collections.defaultdict(Group)
 
 
 @dataclasses.dataclass
@@ -123,18 +115,18 @@ class AuditReport:
     rows: int = 0
     batches: int = 0
     server_side_cursor: bool = False
-    unknown_statuses: dict = dataclasses.field(default_factory=dict)
+    unknown_statuses: dict = dataclasses.field(default_factory=_findings)
     """``status`` (None for NULL) -> Group."""
-    unknown_types: dict = dataclasses.field(default_factory=dict)
+    unknown_types: dict = dataclasses.field(default_factory=_findings)
     """``migration_type`` -> Group."""
-    impossible: dict = dataclasses.field(default_factory=dict)
+    impossible: dict = dataclasses.field(default_factory=_findings)
     """``(type, cross_cell_move, status)`` -> Group."""
-    null_types: dict = dataclasses.field(default_factory=dict)
+    null_types: dict = dataclasses.field(default_factory=_findings)
     """``(inferred type, status)`` -> Group."""
-    stuck: dict = dataclasses.field(default_factory=dict)
+    stuck: dict = dataclasses.field(default_factory=_findings)
     """``(type, cross_cell_move, status)`` -> Group, older than the
     threshold and not terminal for the type."""
-    done_evacuations: dict = dataclasses.field(default_factory=dict)
+    done_evacuations: dict = dataclasses.field(default_factory=_findings)
     """``source_compute`` -> Group of ``done`` evacuations older than the
     threshold (the source compute has not started since)."""
 
@@ -153,12 +145,6 @@ class AuditReport:
     def done_evacuation_rows(self) -> int:
         return sum(g.rows for g in self.done_evacuations.values())
 
-    def _add(self, findings: dict, key, when, row_id, uuid) -> None:
-        group = findings.get(key)
-        if group is None:
-            group = findings[key] = Group()
-        group.add(when, row_id, uuid)
-
     def to_dict(self) -> dict:
         def listed(findings, names):
             items = sorted(findings.items(),
@@ -172,7 +158,8 @@ class AuditReport:
             'table': self.table,
             'rows': self.rows,
             'batches': self.batches,
-            'stale_before': _iso(self.stale_before),
+            'server_side_cursor': self.server_side_cursor,
+            'stale_before': iso(self.stale_before),
             'breaking_under_strict': self.breaking,
             'unknown_statuses': listed(self.unknown_statuses, ['status']),
             'unknown_types': listed(self.unknown_types, ['migration_type']),
@@ -188,15 +175,36 @@ class AuditReport:
         }
 
 
-def _machine_tables():
+def machine_tables():
     """``(type, cross_cell) -> (statuses, in-progress statuses)``."""
     return {(t, cc): (frozenset(machines.statuses(t, cc)),
                       frozenset(machines.in_progress_statuses(t, cc)))
             for t in MigrationType.ALL for cc in (False, True)}
 
 
-def _check_rows(report: AuditReport, rows, tables) -> None:
+COLUMNS = ('id', 'uuid', 'migration_type', 'status', 'cross_cell_move',
+           'old_instance_type_id', 'new_instance_type_id', 'source_compute',
+           'created_at', 'updated_at', 'deleted')
+"""The columns of Nova's ``migrations`` table :func:`check_rows` takes,
+in this order."""
+
+
+_TYPES = frozenset(MigrationType.ALL)
+_STATUSES = frozenset(MigrationStatus.ALL)
+
+
+def check_rows(report: AuditReport, rows, tables) -> None:
+    """Add rows (tuples of :data:`COLUMNS`) to the report's findings.
+
+    ``tables`` is :func:`machine_tables`, computed once per audit. The
+    loop runs once per row of the table: names are bound locally and
+    each finding is a ``defaultdict(Group)``.
+    """
     stale_before = report.stale_before
+    null_types, unknown_types = report.null_types, report.unknown_types
+    unknown_statuses, impossible = report.unknown_statuses, report.impossible
+    stuck, done_evacuations = report.stuck, report.done_evacuations
+    evacuation, done = MigrationType.EVACUATION, MigrationStatus.DONE
     for (row_id, uuid, migration_type, status, cross_cell, old_flavor,
          new_flavor, source_compute, created_at, updated_at, _) in rows:
         when = updated_at or created_at
@@ -204,80 +212,116 @@ def _check_rows(report: AuditReport, rows, tables) -> None:
             migration_type = machines.determine_migration_type(
                 {'old_instance_type_id': old_flavor,
                  'new_instance_type_id': new_flavor})
-            report._add(report.null_types, (migration_type, status), when,
-                        row_id, uuid)
-        elif migration_type not in MigrationType.ALL:
-            report._add(report.unknown_types, migration_type, when, row_id,
-                        uuid)
+            null_types[migration_type, status].add(when, row_id, uuid)
+        elif migration_type not in _TYPES:
+            unknown_types[migration_type].add(when, row_id, uuid)
             continue
-        if status not in MigrationStatus.ALL:
-            report._add(report.unknown_statuses, status, when, row_id, uuid)
+        if status not in _STATUSES:
+            unknown_statuses[status].add(when, row_id, uuid)
             continue
         cross_cell = bool(cross_cell)
-        known, in_progress = tables[(migration_type, cross_cell)]
+        known, in_progress = tables[migration_type, cross_cell]
         if status not in known:
-            report._add(report.impossible,
-                        (migration_type, cross_cell, status), when, row_id,
-                        uuid)
+            impossible[migration_type, cross_cell, status].add(
+                when, row_id, uuid)
         elif when is None or when >= stale_before:
             continue
-        elif (migration_type == MigrationType.EVACUATION and
-                status == MigrationStatus.DONE):
-            report._add(report.done_evacuations, source_compute, when,
-                        row_id, uuid)
+        elif migration_type == evacuation and status == done:
+            done_evacuations[source_compute].add(when, row_id, uuid)
         elif status in in_progress:
-            report._add(report.stuck, (migration_type, cross_cell, status),
-                        when, row_id, uuid)
+            stuck[migration_type, cross_cell, status].add(when, row_id,
+                                                          uuid)
 
 
-def _read_only(connection) -> sa.Connection:
-    if connection.dialect.name == 'postgresql':
-        return connection.execution_options(postgresql_readonly=True)
-    if connection.dialect.name in ('mysql', 'mariadb'):
-        # NOTE: applies to the next transaction, the one the SELECT opens.
-        connection.exec_driver_sql('SET TRANSACTION READ ONLY')
-    return connection
+def audit(bind, *args, **kwargs) -> AuditReport:
+    """Stream a ``migrations`` table through the machines (needs SQLAlchemy).
 
-
-def count_rows(engine: sa.Engine, table: str = DEFAULT_TABLE,
-               include_deleted: bool = False) -> int:
-    """How many rows :func:`audit` will read (for progress)."""
-    migrations = migrations_table(table)
-    stmt = sa.select(sa.func.count()).select_from(migrations)
-    if not include_deleted:
-        stmt = stmt.where(migrations.c.deleted == 0)
-    with engine.connect() as connection:
-        return connection.execute(stmt).scalar_one()
-
-
-def audit(engine: sa.Engine, stale_after: datetime.timedelta =
-          DEFAULT_STALE_AFTER, table: str = DEFAULT_TABLE,
-          batch_size: int = DEFAULT_BATCH_SIZE, include_deleted: bool = False,
-          now: datetime.datetime | None = None,
-          on_batch=None) -> AuditReport:
-    """Stream a ``migrations`` table and report what the machines say.
-
-    ``on_batch(report)`` is called after each batch of ``batch_size`` rows
-    (progress). ``now`` is naive UTC, as Nova stores its timestamps.
+    :func:`nova_migration_sm.auditdb.audit_table`, kept here for callers
+    of earlier releases.
     """
-    now = now or timeutils.utcnow()
-    report = AuditReport(table=table, stale_before=now - stale_after)
-    tables = _machine_tables()
-    migrations = migrations_table(table)
-    stmt = sa.select(*migrations.c)
-    if not include_deleted:
-        stmt = stmt.where(migrations.c.deleted == 0)
-    with engine.connect() as connection:
-        connection = _read_only(connection)
-        result = connection.execution_options(
-            yield_per=batch_size).execute(stmt)
-        # NOTE: SQLAlchemy has no public flag for "this result streams".
-        report.server_side_cursor = bool(
-            getattr(result.context, '_is_server_side', False))
-        for batch in result.partitions():
-            report.batches += 1
-            report.rows += len(batch)
-            _check_rows(report, batch, tables)
-            if on_batch is not None:
-                on_batch(report)
-    return report
+    from nova_migration_sm import auditdb
+    return auditdb.audit_table(bind, *args, **kwargs)
+
+
+def count_rows(bind, *args, **kwargs) -> int:
+    """:func:`nova_migration_sm.auditdb.count_rows` (needs SQLAlchemy)."""
+    from nova_migration_sm import auditdb
+    return auditdb.count_rows(bind, *args, **kwargs)
+
+
+@dataclasses.dataclass
+class DatabaseAudit:
+    """The audit of one database: its report, or why it has none."""
+
+    name: str
+    """The cell's name (its uuid if it has none), or the URL shown."""
+    database: str
+    """The URL, password as ``***``."""
+    uuid: str | None = None
+    """The cell's uuid in ``cell_mappings``; None for a URL given."""
+    report: AuditReport | None = None
+    error: str | None = None
+    """Why the database could not be checked (one line)."""
+
+    def to_dict(self) -> dict:
+        return {'name': self.name, 'uuid': self.uuid,
+                'database': self.database,
+                'checked': self.report is not None, 'error': self.error,
+                'report': self.report.to_dict() if self.report else None}
+
+
+@dataclasses.dataclass
+class Audits:
+    """The audits of every database asked for, and their one verdict."""
+
+    databases: list[DatabaseAudit] = dataclasses.field(default_factory=list)
+
+    @property
+    def reports(self) -> list[AuditReport]:
+        return [d.report for d in self.databases if d.report is not None]
+
+    @property
+    def not_checked(self) -> list[DatabaseAudit]:
+        return [d for d in self.databases if d.report is None]
+
+    @property
+    def rows(self) -> int:
+        return sum(r.rows for r in self.reports)
+
+    @property
+    def breaking(self) -> int:
+        return sum(r.breaking for r in self.reports)
+
+    @property
+    def stuck_rows(self) -> int:
+        return sum(r.stuck_rows for r in self.reports)
+
+    @property
+    def done_evacuation_rows(self) -> int:
+        return sum(r.done_evacuation_rows for r in self.reports)
+
+    @property
+    def exit_status(self) -> int:
+        """The one exit status of every audit.
+
+        :data:`NOT_CHECKED` when a database (or every one, when there is
+        none) could not be checked, else :data:`BREAKING` when rows would
+        break, else :data:`CLEAN`.
+        """
+        if not self.databases or self.not_checked:
+            return NOT_CHECKED
+        return BREAKING if self.breaking else CLEAN
+
+    def to_dict(self) -> dict:
+        return {
+            'databases': [d.to_dict() for d in self.databases],
+            'total': {
+                'databases': len(self.databases),
+                'not_checked': len(self.not_checked),
+                'rows': self.rows,
+                'breaking_under_strict': self.breaking,
+                'stuck': self.stuck_rows,
+                'done_evacuations': self.done_evacuation_rows,
+            },
+            'exit_status': self.exit_status,
+        }

@@ -43,13 +43,15 @@ OPTS = [
              'the migration type does not allow.'),
     cfg.BoolOpt(
         'detect_stale_writes',
-        default=True,
-        help='Refuse (MigrationStatusConflict) a save whose object last saw '
-             'another status than the database now holds. When false, the '
-             'move is checked from the status the database holds and '
-             'written if that move is allowed; Nova 34.0.0 relies on such '
-             'overwrites in a race (evacuation completed -> done, bug '
-             '1764883).'),
+        default=False,
+        help='Refuse (MigrationStatusConflict) every save whose object last '
+             'saw another status than the database now holds. When false '
+             '(the default, what Nova 34.0.0 needs), such a stale write goes '
+             'through only if the move is allowed from what the writer saw '
+             'and is a declared race from what the row holds (for example '
+             'an evacuation the restarted source compute marked completed '
+             'while the destination finishes it: completed -> done, bug '
+             '1764883); any other stale write is refused.'),
 ]
 
 

@@ -10,20 +10,34 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The migration status machines, as data: one edge per line.
+"""The migration status machines, as data: one move per line.
 
-Each edge is ``(FROM, TO, WHERE)``: ``WHERE`` is the place in Nova 34.0.0
-(path relative to ``nova/``, line, function) whose code makes that move,
-so a reviewer can check every line against Nova. ``CREATE`` as ``FROM``
-marks the status a new record is created with. A same-value write is a
-no-op, never an edge. Nothing here is derived; :mod:`.machines` builds the
-automaton machines, lookup tables, glossary and diagrams from it.
+Each machine has three tables, kept apart the way taskflow keeps its
+allowed transitions apart from the ignored ones:
 
-``terminal`` lists the statuses in which Nova considers the migration over
-(not "in progress"). Some have late edges out of them, all taken by Nova
-after the fact: an ``errors_out_migration`` wrapper that fails after the
-end status was written, the orphan cleanup turning ``error`` into
-``failed``, an evacuation's source compute coming back.
+``edges``
+    The lifecycle: ``(FROM, TO, WHERE)`` moves that a writer with a fresh
+    view of the row makes. ``WHERE`` is the place in Nova 34.0.0 (path
+    relative to ``nova/``, line, function) whose code makes that move, so a
+    reviewer can check every line against Nova. ``CREATE`` as ``FROM``
+    marks the status a new record is created with.
+``late``
+    The only lifecycle moves out of a ``terminal`` status: each goes into
+    ``error`` or ``failed`` and is made by the writer that has just written
+    the end status itself (an ``errors_out_migration`` wrapper failing after
+    it) or that read the row fresh (the orphan cleanup turning ``error``
+    into ``failed``). Each line says which.
+``races``
+    ``(PERSISTED, TO, WHERE, RACE)``: moves Nova makes only when the writer's
+    view is stale: the row holds ``PERSISTED`` because another service
+    moved it after the writer loaded it. ``RACE`` names the race (a short
+    name, a colon, what happens). A writer that saw ``PERSISTED`` itself may
+    not make the move.
+
+A same-value write is a no-op, never an edge. Nothing here is derived;
+:mod:`.machines` builds the automaton machines (from the lifecycle), the
+lookup tables, glossary and diagrams from it, and checks at import that a
+terminal status has no lifecycle exit but its ``late`` ones.
 """
 
 import dataclasses
@@ -34,15 +48,38 @@ from nova_migration_sm.statuses import MigrationType as T
 CREATE = None
 """The ``FROM`` of an edge that creates the record."""
 
+Edge = tuple[str | None, str, str]
+"""``(FROM, TO, WHERE)``."""
+Race = tuple[str, str, str, str]
+"""``(PERSISTED, TO, WHERE, RACE)``."""
+
 # NOTE: errors_out_migration (compute/manager.py:112-145) writes 'error' at
 # line 124 whatever the status was; each edge it causes names the decorated
 # method. The resource tracker's stale-record periodic
 # (compute/resource_tracker.py:1627) errors any status it lists as in
-# progress or error; those moves are all already here through other paths.
+# progress or error; it reads the rows fresh, and those moves are all
+# already here through other paths.
 _ERRORS_OUT = 'compute/manager.py:124 errors_out_migration_ctxt via '
 _RT_STALE = 'compute/resource_tracker.py:1627 _update_usage_from_migrations'
 _ORPHAN_CLEANUP = ('compute/manager.py:11837 '
-                   'ComputeManager._cleanup_incomplete_migrations')
+                   'ComputeManager._cleanup_incomplete_migrations, which '
+                   'reads the error rows fresh (status filter, :11802-11805)')
+
+# The races Nova 34.0.0 runs into: a short name (what diagrams print), a
+# colon, then what happens.
+SOURCE_COMPUTE_RESTART = (
+    'source compute restart: the source compute restarts during the '
+    'evacuation and writes completed (compute/manager.py:931 '
+    '_destroy_evacuated_instances) while this writer still holds the record '
+    'as it loaded it')
+CONDUCTOR_ROLLBACK = (
+    'conductor rollback: the conductor rolls back with the record it holds, '
+    'after a compute moved the row over RPC on its own copy')
+
+
+def race_name(race: str) -> str:
+    """The short name of a race: its text up to the first colon."""
+    return race.split(':', 1)[0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,9 +88,20 @@ class MachineDefinition:
 
     migration_types: tuple[str, ...]
     cross_cell_move: bool
-    terminal: tuple[str, ...]
-    edges: tuple[tuple[str | None, str, str], ...]
     summary: str
+    terminal: tuple[str, ...]
+    """Where Nova considers the migration over (not "in progress")."""
+    edges: tuple[Edge, ...]
+    """Lifecycle moves out of statuses that are not terminal."""
+    late: tuple[Edge, ...] = ()
+    """Lifecycle moves out of a terminal status, into error or failed."""
+    races: tuple[Race, ...] = ()
+    """Moves made only by a writer whose view of the row is stale."""
+
+    @property
+    def lifecycle(self) -> tuple[Edge, ...]:
+        """``edges`` then ``late``: every move of a fresh writer."""
+        return self.edges + self.late
 
 
 # Cold migration and resize inside one cell (the two types share the path;
@@ -79,9 +127,11 @@ COLD_SAME_CELL = MachineDefinition(
         (S.POST_MIGRATING, S.ERROR,           _ERRORS_OUT + '_resize_instance (:6354), finish_resize (:6644)'),
         (S.FINISHED,       S.ERROR,           'compute/manager.py:10573 _poll_unconfirmed_resizes; ' + _ERRORS_OUT + 'finish_resize (:6644)'),
         (S.CONFIRMING,     S.ERROR,           _ERRORS_OUT + 'confirm_resize (:4959)'),
-        (S.CONFIRMED,      S.ERROR,           _ERRORS_OUT + 'confirm_resize (:4959), its finally deletes allocations after confirmed'),
         (S.REVERTING,      S.ERROR,           _ERRORS_OUT + 'revert_resize (:5608)'),
-        (S.REVERTED,       S.ERROR,           _ERRORS_OUT + 'revert_resize (:5608), finish_revert_resize (:5659)'),
+    ),
+    late=(
+        (S.CONFIRMED,      S.ERROR,           _ERRORS_OUT + 'confirm_resize (:4959): same object, after drop_move_claim_at_source wrote confirmed (resource_tracker.py:633), when the rest of _confirm_resize or its finally (:5016-5027) fails'),
+        (S.REVERTED,       S.ERROR,           _ERRORS_OUT + 'revert_resize (:5608): same object, after drop_move_claim_at_dest wrote reverted (resource_tracker.py:654); finish_revert_resize (:5659) on the source, with the object the destination sent after writing reverted'),
         (S.ERROR,          S.FAILED,          _ORPHAN_CLEANUP),
     ),
 )
@@ -97,16 +147,15 @@ COLD_CROSS_CELL = MachineDefinition(
     summary='Cold migration and resize across cells: source (S) and target (T) rows.',
     edges=(
         # FROM             TO                 WHERE (Nova 34.0.0, nova/...)
-        (CREATE,           S.PRE_MIGRATING,   'T: conductor/tasks/cross_cell_migrate.py:105-107 TargetDBSetupTask._copy_migrations (copy of the active row)'),
+        (CREATE,           S.PRE_MIGRATING,   'S: conductor/tasks/migrate.py:151 MigrationTask._preallocate_migration; T: conductor/tasks/cross_cell_migrate.py:105-107 TargetDBSetupTask._copy_migrations (copy of the active row)'),
         (S.PRE_MIGRATING,  S.MIGRATING,       'S: compute/manager.py:6261 ComputeManager._prep_snapshot_based_resize_at_source'),
         (S.MIGRATING,      S.POST_MIGRATING,  'S: compute/manager.py:6311 ComputeManager._prep_snapshot_based_resize_at_source'),
         (S.POST_MIGRATING, S.CONFIRMED,       'S: compute/resource_tracker.py:633 drop_move_claim_at_source via compute/manager.py:5249 _confirm_snapshot_based_resize_at_source'),
-        (S.POST_MIGRATING, S.REVERTING,       'S: conductor/tasks/cross_cell_migrate.py:1288-1292 RevertResizeTask._update_migration_in_source_cell (copied from T)'),
+        (S.POST_MIGRATING, S.REVERTING,       'S: conductor/tasks/cross_cell_migrate.py:1288-1292 RevertResizeTask._update_migration_in_source_cell (read fresh at :1286, status copied from T)'),
         (S.REVERTING,      S.REVERTED,        'S: compute/manager.py:5602 ComputeManager._finish_revert_snapshot_based_resize_at_source; T: compute/resource_tracker.py:654 drop_move_claim_at_dest via compute/manager.py:5433 _revert_snapshot_based_resize_at_dest'),
         (S.PRE_MIGRATING,  S.ERROR,           'S: conductor/tasks/migrate.py:397 MigrationTask.rollback; S: ' + _ERRORS_OUT + 'prep_snapshot_based_resize_at_source (:6195); T: ' + _ERRORS_OUT + 'finish_snapshot_based_resize_at_dest (:6728)'),
-        (S.MIGRATING,      S.ERROR,           'S: conductor/tasks/migrate.py:397 MigrationTask.rollback; S: ' + _ERRORS_OUT + 'prep_snapshot_based_resize_at_source (:6195)'),
-        (S.POST_MIGRATING, S.ERROR,           'S: conductor/tasks/migrate.py:397 MigrationTask.rollback; S: ' + _ERRORS_OUT + 'confirm_snapshot_based_resize_at_source (:5150)'),
-        (S.CONFIRMED,      S.ERROR,           'S: ' + _ERRORS_OUT + 'confirm_snapshot_based_resize_at_source (:5150), its finally deletes allocations after confirmed; T: conductor/tasks/cross_cell_migrate.py:1069 ConfirmResizeTask.rollback after :994'),
+        (S.MIGRATING,      S.ERROR,           'S: ' + _ERRORS_OUT + 'prep_snapshot_based_resize_at_source (:6195)'),
+        (S.POST_MIGRATING, S.ERROR,           'S: ' + _ERRORS_OUT + 'confirm_snapshot_based_resize_at_source (:5150)'),
         (S.REVERTING,      S.ERROR,           'S: ' + _ERRORS_OUT + 'finish_revert_snapshot_based_resize_at_source (:5450); T: revert_snapshot_based_resize_at_dest (:5337); S/T: conductor/tasks/cross_cell_migrate.py:1462 RevertResizeTask.rollback'),
         (S.PRE_MIGRATING,  S.FINISHED,        'T: compute/manager.py:6809 ComputeManager._finish_snapshot_based_resize_at_dest'),
         (S.FINISHED,       S.CONFIRMING,      'T: compute/api.py:4145 API.confirm_resize'),
@@ -115,8 +164,17 @@ COLD_CROSS_CELL = MachineDefinition(
         (S.FINISHED,       S.REVERTING,       'T: compute/api.py:4073 API.revert_resize'),
         (S.FINISHED,       S.ERROR,           'T: conductor/tasks/cross_cell_migrate.py:1069 ConfirmResizeTask.rollback; T: compute/manager.py:10573 _poll_unconfirmed_resizes; T: ' + _ERRORS_OUT + 'finish_snapshot_based_resize_at_dest (:6728) after :6809'),
         (S.CONFIRMING,     S.ERROR,           'T: conductor/tasks/cross_cell_migrate.py:1069 ConfirmResizeTask.rollback'),
-        (S.REVERTED,       S.ERROR,           'T: ' + _ERRORS_OUT + 'revert_snapshot_based_resize_at_dest (:5337); S: ' + _ERRORS_OUT + 'finish_revert_snapshot_based_resize_at_source (:5450) after :5602; S: conductor/tasks/cross_cell_migrate.py:1462 RevertResizeTask.rollback'),
+    ),
+    late=(
+        (S.CONFIRMED,      S.ERROR,           'S: ' + _ERRORS_OUT + 'confirm_snapshot_based_resize_at_source (:5150), same object, its finally deletes allocations after confirmed (:5249); T: conductor/tasks/cross_cell_migrate.py:1069 ConfirmResizeTask.rollback, same object, after :994 wrote confirmed'),
+        (S.REVERTED,       S.ERROR,           'T: ' + _ERRORS_OUT + 'revert_snapshot_based_resize_at_dest (:5337), same object, after :5433 wrote reverted; S: ' + _ERRORS_OUT + 'finish_revert_snapshot_based_resize_at_source (:5450), same object, after :5602 wrote reverted'),
         (S.ERROR,          S.FAILED,          _ORPHAN_CLEANUP),
+    ),
+    races=(
+        # PERSISTED        TO                 WHERE (Nova 34.0.0, nova/...)                                                   RACE
+        (S.MIGRATING,      S.ERROR,           'S: conductor/tasks/migrate.py:397 MigrationTask.rollback (the conductor saw pre-migrating)', CONDUCTOR_ROLLBACK + ': prep_snapshot_based_resize_at_source (cross_cell_migrate.py:447) wrote migrating at compute/manager.py:6261'),
+        (S.POST_MIGRATING, S.ERROR,           'S: conductor/tasks/migrate.py:397 MigrationTask.rollback (the conductor saw pre-migrating)', CONDUCTOR_ROLLBACK + ': prep_snapshot_based_resize_at_source (cross_cell_migrate.py:447) wrote post-migrating at compute/manager.py:6311'),
+        (S.REVERTED,       S.ERROR,           'S: conductor/tasks/cross_cell_migrate.py:1462 RevertResizeTask.rollback (the conductor saw reverting, :1292)', CONDUCTOR_ROLLBACK + ': finish_revert_snapshot_based_resize_at_source (cross_cell_migrate.py:1417) wrote reverted at compute/manager.py:5602'),
     ),
 )
 
@@ -131,14 +189,12 @@ LIVE_MIGRATION = MachineDefinition(
         (S.ACCEPTED,           S.QUEUED,              'compute/manager.py:9481 ComputeManager.live_migration (source)'),
         (S.ACCEPTED,           S.ERROR,               'conductor/manager.py:550, :561 ComputeTaskManager._live_migrate; ' + _ERRORS_OUT + 'live_migration (:9466) if the queued save fails'),
         (S.ACCEPTED,           S.FAILED,              'conductor/tasks/live_migrate.py:609 LiveMigrationTask._check_not_over_max_retries'),
-        (S.FAILED,             S.ERROR,               'conductor/manager.py:550 _live_migrate, right after live_migrate.py:609 (MaxRetriesExceeded); compute/manager.py:9457 _do_live_migration, the driver re-raises after its rollback (virt/vmwareapi/vmops.py:1665-1666, virt/libvirt/driver.py:11942)'),
         (S.QUEUED,             S.PREPARING,           'compute/manager.py:9401 ComputeManager._do_live_migration'),
         (S.QUEUED,             S.CANCELLED,           'compute/manager.py:9609 live_migration_abort; compute/manager.py:1795 _cleanup_live_migrations_in_pool'),
         (S.QUEUED,             S.ERROR,               _ERRORS_OUT + 'live_migration (:9466)'),
         (S.PREPARING,          S.RUNNING,             'compute/manager.py:9433 ComputeManager._do_live_migration'),
         (S.PREPARING,          S.CANCELLED,           'compute/manager.py:10272 _rollback_live_migration, abort while preparing (:9427-9428)'),
         (S.PREPARING,          S.ERROR,               'compute/manager.py:9275 ComputeManager._cleanup_pre_live_migration; compute/manager.py:124 errors_out_migration_ctxt in _rollback_live_migration (:10213)'),
-        (S.ERROR,              S.FAILED,              'compute/manager.py:10272 _rollback_live_migration after :9275; ' + _ORPHAN_CLEANUP),
         (S.RUNNING,            S.RUNNING_POST_COPY,   'virt/libvirt/migration.py:788 trigger_postcopy_switch'),
         (S.RUNNING,            S.COMPLETED,           'compute/manager.py:9917 ComputeManager._post_live_migration'),
         (S.RUNNING,            S.FAILED,              'compute/manager.py:10272 _rollback_live_migration (driver recover: virt/libvirt/driver.py:11863)'),
@@ -147,15 +203,19 @@ LIVE_MIGRATION = MachineDefinition(
         (S.RUNNING_POST_COPY,  S.COMPLETED,           'compute/manager.py:9917 ComputeManager._post_live_migration'),
         (S.RUNNING_POST_COPY,  S.FAILED,              'compute/manager.py:10272 _rollback_live_migration (libvirt job failed after the switch)'),
         (S.RUNNING_POST_COPY,  S.ERROR,               'compute/manager.py:9457 ComputeManager._do_live_migration'),
-        (S.COMPLETED,          S.ERROR,               'compute/manager.py:9457 _do_live_migration: _post_live_migration raised after :9917'),
-        (S.CANCELLED,          S.ERROR,               'compute/manager.py:9457 _do_live_migration: virt/libvirt/driver.py:11942 future.result() re-raises after the rollback wrote cancelled (:11871)'),
+    ),
+    late=(
+        (S.FAILED,             S.ERROR,               'conductor/manager.py:550 _live_migrate, same object, right after live_migrate.py:609 wrote failed (MaxRetriesExceeded); compute/manager.py:9457 _do_live_migration, same object, when the driver re-raises after its rollback wrote failed (virt/vmwareapi/vmops.py:1665-1666, virt/libvirt/driver.py:11942)'),
+        (S.ERROR,              S.FAILED,              'compute/manager.py:10272 _rollback_live_migration, same object, after :9275 wrote error; ' + _ORPHAN_CLEANUP),
+        (S.COMPLETED,          S.ERROR,               'compute/manager.py:9457 _do_live_migration, same object: _post_live_migration raised after :9917 wrote completed'),
+        (S.CANCELLED,          S.ERROR,               'compute/manager.py:9457 _do_live_migration, same object: virt/libvirt/driver.py:11942 future.result() re-raises after the rollback wrote cancelled (:11871)'),
     ),
 )
 
 EVACUATION = MachineDefinition(
     migration_types=(T.EVACUATION,),
     cross_cell_move=False,
-    terminal=(S.DONE, S.COMPLETED, S.FAILED, S.ERROR),
+    terminal=(S.COMPLETED, S.FAILED, S.ERROR),
     summary='Evacuation (rebuild on another host).',
     edges=(
         # FROM             TO                 WHERE (Nova 34.0.0, nova/...)
@@ -164,17 +224,22 @@ EVACUATION = MachineDefinition(
         (S.ACCEPTED,       S.PRE_MIGRATING,   'compute/resource_tracker.py:454 _claim_existing_migration via compute/manager.py:4088 rebuild_claim'),
         (S.ACCEPTED,       S.ERROR,           'conductor/manager.py:1280, :1297, :1374 ComputeTaskManager.rebuild_instance; ' + _RT_STALE),
         (S.ACCEPTED,       S.FAILED,          'compute/manager.py:3986, :4031, :4054 ComputeManager.rebuild_instance'),
-        (S.ACCEPTED,       S.COMPLETED,       'compute/manager.py:931 _destroy_evacuated_instances (source compute restarts)'),
+        (S.ACCEPTED,       S.COMPLETED,       'compute/manager.py:931 _destroy_evacuated_instances (source compute restarts; rows read fresh at :855)'),
         (S.PRE_MIGRATING,  S.DONE,            'compute/resource_tracker.py:2167 ResourceTracker.finish_evacuation'),
         (S.PRE_MIGRATING,  S.FAILED,          'compute/manager.py:4031, :4051, :4054 ComputeManager.rebuild_instance'),
         (S.PRE_MIGRATING,  S.ERROR,           _RT_STALE),
-        (S.PRE_MIGRATING,  S.COMPLETED,       'compute/manager.py:931 _destroy_evacuated_instances (source compute restarts)'),
-        (S.DONE,           S.COMPLETED,       'compute/manager.py:931 _destroy_evacuated_instances (source compute restarts)'),
-        (S.COMPLETED,      S.DONE,            'compute/resource_tracker.py:2167 finish_evacuation, race with a restarting source (bug 1764883)'),
-        (S.COMPLETED,      S.PRE_MIGRATING,   'compute/resource_tracker.py:454 _claim_existing_migration, race: the source restarted after the conductor found the accepted record'),
-        (S.COMPLETED,      S.FAILED,          'compute/manager.py:4031, :4051, :4054 ComputeManager.rebuild_instance, race: the source restarted mid-rebuild'),
-        (S.COMPLETED,      S.ERROR,           'conductor/manager.py:1280, :1297, :1374 ComputeTaskManager.rebuild_instance, race: the source restarted after the lookup at :1253'),
+        (S.PRE_MIGRATING,  S.COMPLETED,       'compute/manager.py:931 _destroy_evacuated_instances (source compute restarts; rows read fresh at :855)'),
+        (S.DONE,           S.COMPLETED,       'compute/manager.py:931 _destroy_evacuated_instances (source compute restarts; rows read fresh at :855)'),
+    ),
+    late=(
         (S.ERROR,          S.FAILED,          _ORPHAN_CLEANUP),
+    ),
+    races=(
+        # PERSISTED        TO                 WHERE (Nova 34.0.0, nova/...)                                                                           RACE
+        (S.COMPLETED,      S.DONE,            'compute/resource_tracker.py:2167 finish_evacuation (the destination saw pre-migrating)', SOURCE_COMPUTE_RESTART + '; bug 1764883'),
+        (S.COMPLETED,      S.PRE_MIGRATING,   'compute/resource_tracker.py:454 _claim_existing_migration via compute/manager.py:4088 rebuild_claim (the destination saw accepted)', SOURCE_COMPUTE_RESTART + ', after the conductor found the accepted record (conductor/manager.py:1253)'),
+        (S.COMPLETED,      S.FAILED,          'compute/manager.py:4031, :4051, :4054 ComputeManager.rebuild_instance (the destination saw accepted or pre-migrating)', SOURCE_COMPUTE_RESTART),
+        (S.COMPLETED,      S.ERROR,           'conductor/manager.py:1280, :1297, :1374 ComputeTaskManager.rebuild_instance (the conductor saw accepted at :1253)', SOURCE_COMPUTE_RESTART),
     ),
 )
 

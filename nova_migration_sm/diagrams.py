@@ -15,9 +15,11 @@
 Everything is derived from :mod:`nova_migration_sm.machines` (DOT through
 ``automaton.converters.pydot``), so a diagram can never disagree with the
 checks. Initial statuses have a ``create`` edge from a start point,
-terminal statuses a double border, error statuses red; each edge is
-labelled with the Nova function that makes the move (its tooltip in SVG
-is the full Nova 34.0.0 location). The glossary is read from the
+terminal statuses a double border, error statuses red; each lifecycle edge
+is labelled with the Nova function that makes the move (its tooltip in SVG
+is the full Nova 34.0.0 location). Race moves, which only a writer with a
+stale view may make, are drawn apart: dashed, grey, labelled with the
+race's name. The glossary is read from the
 attribute docstrings of :mod:`nova_migration_sm.statuses` with ``ast``.
 """
 
@@ -53,7 +55,9 @@ class Machine:
     initial: tuple[str, ...]
     terminal: tuple[str, ...]
     edges: tuple[tuple[str, str, str], ...]
-    """``(from, to, where)`` in the automaton machine's iteration order."""
+    """Lifecycle ``(from, to, where)`` in the automaton machine's order."""
+    races: tuple[tuple[str, str, str, str], ...] = ()
+    """``(persisted, to, where, race)`` in definition order."""
 
     @property
     def name(self) -> str:
@@ -81,7 +85,8 @@ def machine(migration_type: str, cross_cell_move: bool = False) -> Machine:
         edges=tuple(
             (src, dst, machines.where(migration_type, src, dst,
                                       cross_cell_move) or '')
-            for src, _event, dst in automaton_machine))
+            for src, _event, dst in automaton_machine),
+        races=machines.races(migration_type, cross_cell_move))
 
 
 def all_machines() -> tuple[Machine, ...]:
@@ -145,6 +150,12 @@ def to_pydot(m: Machine):
             START, status, style='dotted', label=CREATE_LABEL,
             fontsize='9', tooltip=machines.where(
                 m.migration_types[0], None, status, m.cross_cell_move)))
+    for persisted, dst, where, race in m.races:
+        graph.add_edge(pydot.Edge(
+            persisted, dst, style='dashed', color='grey40',
+            fontcolor='grey40', fontsize='9', constraint='false',
+            label='race: %s' % definitions.race_name(race),
+            tooltip='%s (nova/%s)' % (race, where)))
     return graph
 
 
@@ -178,6 +189,9 @@ def to_mermaid(m: Machine) -> str:
     lines += ['    %s --> %s : %s' % (_mermaid_id(src), _mermaid_id(dst),
                                       nova_function(where))
               for src, dst, where in m.edges]
+    lines += ['    %s --> %s : race, %s' % (
+        _mermaid_id(persisted), _mermaid_id(dst), definitions.race_name(race))
+        for persisted, dst, _, race in m.races]
     lines += ['    classDef terminal stroke-width:4px',
               '    classDef failure color:red,stroke:red']
     lines.append('    class %s terminal' % ','.join(
@@ -199,6 +213,9 @@ def to_dict(m: Machine) -> dict:
         'terminal': list(m.terminal),
         'edges': [{'from': src, 'to': dst, 'where': where}
                   for src, dst, where in m.edges],
+        'races': [{'persisted': persisted, 'to': dst, 'where': where,
+                   'race': race}
+                  for persisted, dst, where, race in m.races],
     }
 
 
@@ -209,19 +226,28 @@ def to_json(selected: tuple[Machine, ...]) -> str:
 
 
 def to_table(m: Machine) -> str:
-    """A plain text table: each status, its marks and where it may go."""
-    rows = [('status', 'marks', 'allowed next statuses')]
+    """A plain text table: each status, its marks, where it may go.
+
+    The last column lists the race moves out of a status: a writer whose
+    view is stale may make them when the row holds that status.
+    """
+    rows = [('status', 'marks', 'allowed next statuses',
+             'race moves (stale writers only)')]
     for status in m.statuses:
         marks = [mark for mark, member in (
             ('initial', status in m.initial),
             ('terminal', status in m.terminal),
             ('error', status in ERROR_STATUSES)) if member]
         rows.append((status, ','.join(marks) or '-', ', '.join(
-            dst for src, dst, _ in m.edges if src == status) or '-'))
-    width = [max(len(row[i]) for row in rows) for i in range(2)]
+            dst for src, dst, _ in m.edges if src == status) or '-',
+            ', '.join('%s (%s)' % (dst, definitions.race_name(race))
+                      for persisted, dst, _, race in m.races
+                      if persisted == status) or '-'))
+    width = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ['%s: %s' % (m.title, m.summary)]
-    lines += ['  %-*s  %-*s  %s' % (width[0], r[0], width[1], r[1], r[2])
-              for r in rows]
+    lines += [('  %-*s  %-*s  %-*s  %s' % (
+        width[0], r[0], width[1], r[1], width[2], r[2], r[3])).rstrip()
+        for r in rows]
     return '\n'.join(lines) + '\n'
 
 
@@ -252,6 +278,8 @@ class GlossaryEntry:
     meaning: str
     writers: tuple[tuple[Machine, str | None, str], ...]
     """``(machine, from status or None on create, where)``."""
+    races: tuple[tuple[Machine, str, str, str], ...] = ()
+    """``(machine, persisted status, where, race)`` of race moves."""
 
 
 def attribute_docstrings(cls: type) -> dict[str, str]:
@@ -285,6 +313,9 @@ def glossary() -> tuple[GlossaryEntry, ...]:
             writers += [(m, src, where) for src, dst, where in m.edges
                         if dst == status]
         constant = constants[status]
+        races = tuple((m, persisted, where, race) for m in every
+                      for persisted, dst, where, race in m.races
+                      if dst == status)
         entries.append(GlossaryEntry(status, constant, docs[constant],
-                                     tuple(writers)))
+                                     tuple(writers), races))
     return tuple(entries)

@@ -27,10 +27,10 @@ def quoted(statuses: Iterable[str | None]) -> str:
     return text or 'none'
 
 
-class MigrationStateMachineError(Exception):
-    """Base class of every error this library raises."""
+class _FormattedError(Exception):
+    """``msg_fmt`` filled from keyword arguments kept in ``self.kwargs``."""
 
-    msg_fmt = 'An unknown migration state machine error occurred.'
+    msg_fmt = 'An unknown error occurred.'
 
     def __init__(self, message: str | None = None, **kwargs: object) -> None:
         self.kwargs = kwargs
@@ -39,11 +39,21 @@ class MigrationStateMachineError(Exception):
         super().__init__(message)
 
 
+class MigrationStateMachineError(_FormattedError):
+    """Base class of every refusal of the state machine."""
+
+    msg_fmt = 'An unknown migration state machine error occurred.'
+
+
 class UnknownMigrationType(MigrationStateMachineError, ValueError):
     """A migration type no machine is defined for."""
 
     msg_fmt = ('Unknown migration type %(migration_type)r; '
                'known types: %(allowed)s.')
+
+
+def _variant(kwargs: dict) -> str:
+    return ', cross-cell' if kwargs.get('cross_cell_move') else ''
 
 
 class InvalidMigrationStatusTransition(MigrationStateMachineError,
@@ -69,21 +79,31 @@ class InvalidMigrationStatusTransition(MigrationStateMachineError,
                 else self.msg_fmt
             message = fmt % dict(
                 kwargs, allowed_text=quoted(kwargs['allowed']),
-                variant=', cross-cell' if kwargs.get('cross_cell_move')
-                else '')
+                variant=_variant(kwargs))
         super().__init__(message, **kwargs)
 
 
 class MigrationStatusConflict(MigrationStateMachineError):
-    """The row changed under a writer: it no longer holds what was expected.
+    """The row changed under a writer whose view is now stale.
 
-    kwargs: ``migration``, ``migration_type``, ``expected``, ``actual`` and
-    ``to_status``. Nothing was written.
+    kwargs: ``migration``, ``migration_type``, ``cross_cell_move``,
+    ``expected`` (what the writer saw), ``actual`` (what the row holds),
+    ``to_status`` and ``allowed`` (the statuses from which a stale writer
+    may still make this move: its declared races). Nothing was written.
     """
 
-    msg_fmt = ('Migration %(migration)s (type %(migration_type)s): expected '
-               'status %(expected)r in the database but found %(actual)r; '
-               'the move to %(to_status)r was not written.')
+    msg_fmt = ('Migration %(migration)s (type %(migration_type)s%(variant)s) '
+               'was last seen in status %(expected)r but the database holds '
+               '%(actual)r; the move to %(to_status)r was not written. A '
+               'stale writer may only move to %(to_status)r from: '
+               '%(allowed_text)s.')
+
+    def __init__(self, message: str | None = None, **kwargs: object) -> None:
+        if not message:
+            message = self.msg_fmt % dict(
+                kwargs, allowed_text=quoted(kwargs.get('allowed', ())),
+                variant=_variant(kwargs))
+        super().__init__(message, **kwargs)
 
 
 class MigrationCopyError(MigrationStateMachineError, ValueError):
@@ -93,7 +113,10 @@ class MigrationCopyError(MigrationStateMachineError, ValueError):
                'created as a copy: %(reason)s')
 
 
-class MigrationNotFound(MigrationStateMachineError):
-    """No migration row with that id or uuid."""
+class MigrationNotFound(_FormattedError, LookupError):
+    """No migration row with that id or uuid (the reference DB API).
+
+    Not a refusal of the state machine: the row is gone.
+    """
 
     msg_fmt = 'Migration %(migration)s could not be found.'

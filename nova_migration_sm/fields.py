@@ -15,8 +15,8 @@
 from oslo_versionedobjects import fields
 
 from nova_migration_sm import exceptions
-from nova_migration_sm import statuses
 from nova_migration_sm.statuses import MigrationStatus
+from nova_migration_sm.statuses import MigrationType
 
 
 class _Short:
@@ -81,14 +81,20 @@ class MigrationStatusField(fields.BaseEnumField):
     AUTO_TYPE = MigrationStatusEnum()
 
 
-class MigrationType(fields.Enum):
-    """Nova's ``MigrationType`` enum (the class name is in fingerprints)."""
+class MigrationTypeEnum(fields.Enum):
+    """Enum of :data:`MigrationType.ALL`."""
 
     def __init__(self) -> None:
-        super().__init__(valid_values=statuses.MigrationType.ALL)
+        super().__init__(valid_values=MigrationType.ALL)
+
+
+# NOTE: o.vo writes the enum class's name into the object fingerprint, and
+# Nova's is MigrationType: under that name the reference 1.8 object keeps
+# Nova 34.0.0's fingerprint. The constants are statuses.MigrationType.
+MigrationTypeEnum.__name__ = MigrationTypeEnum.__qualname__ = 'MigrationType'
 
 
 class MigrationTypeField(fields.BaseEnumField):
     """A ``Migration.migration_type``, as in ``nova/objects/fields.py``."""
 
-    AUTO_TYPE = MigrationType()
+    AUTO_TYPE = MigrationTypeEnum()

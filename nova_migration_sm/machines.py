@@ -13,11 +13,13 @@
 """Build the machines and their lookup tables, once, at import time.
 
 Every machine in :data:`nova_migration_sm.definitions.DEFINITIONS` becomes
-a frozen :class:`automaton.machines.FiniteMachine` whose events are named
-after the target status ("may status go from A to B" is "is event B
-actionable in state A"). The hot-path tables (taskflow style) are derived
-from those machines, never typed again: checking a move is one ``in`` on a
-frozenset and never copies or drives an automaton machine.
+a frozen :class:`automaton.machines.FiniteMachine` of its lifecycle, whose
+events are named after the target status ("may status go from A to B" is
+"is event B actionable in state A"). The hot-path tables (taskflow style)
+are derived from those machines and from the race tables, never typed
+again: checking a move is one ``in`` on a frozenset and never copies or
+drives an automaton machine. :func:`judge` is the whole rule, from what the
+writer saw and what the row holds.
 """
 
 from collections.abc import Mapping
@@ -33,21 +35,76 @@ from nova_migration_sm.statuses import MigrationType
 MachineKey = tuple[str, bool]
 """``(migration_type, cross_cell_move)``."""
 
+UNKNOWN = '?'
+"""``seen`` of a writer that never saw the status (an old 1.8 sender, an
+object built without loading it). Not a status: none is spelled so."""
+
+ERROR_STATUSES = (MigrationStatus.ERROR, MigrationStatus.FAILED)
+"""Where a late edge out of a terminal status may go."""
+
+# Kinds of move judge() returns.
+CREATE = 'create'
+LIFECYCLE = 'lifecycle'
+RACE = 'race'
+SAME_VALUE = 'same-value'
+
 
 def _ordered(statuses: set[str]) -> tuple[str, ...]:
     """Statuses in :data:`MigrationStatus.ALL` order."""
     return tuple(s for s in MigrationStatus.ALL if s in statuses)
 
 
+def _unique(statuses) -> tuple:
+    """Statuses in the order given, each once."""
+    return tuple(dict.fromkeys(statuses))
+
+
+def validate(definition: definitions.MachineDefinition) -> None:
+    """Raise ``ValueError`` unless terminal means terminal.
+
+    No lifecycle ``edges`` leave a terminal status; every ``late`` edge
+    leaves one for ``error`` or ``failed``; every race lands on a status a
+    fresh writer could be moving to (else no stale writer could take it)
+    and is no lifecycle edge's twin from a fresh view; nothing is a
+    same-value move or listed twice.
+    """
+    name = definition.summary
+    terminal = set(definition.terminal)
+    moves = [(src, dst) for src, dst, _ in definition.lifecycle]
+    races = [(p, dst) for p, dst, _, _ in definition.races]
+    problems = []
+    for src, dst, _ in definition.edges:
+        if src in terminal:
+            problems.append('edge %s -> %s leaves a terminal status' %
+                            (src, dst))
+    for src, dst, _ in definition.late:
+        if src not in terminal or dst not in ERROR_STATUSES:
+            problems.append('late edge %s -> %s must leave a terminal '
+                            'status for error or failed' % (src, dst))
+    reachable = {dst for src, dst in moves if src is not definitions.CREATE}
+    for persisted, dst in races:
+        if dst not in reachable:
+            problems.append('race %s -> %s: no fresh writer moves to %s' %
+                            (persisted, dst, dst))
+    for pairs in (moves, races):
+        if len(pairs) != len(set(pairs)):
+            problems.append('a move is listed twice')
+        problems += ['%s -> %s is a same-value write' % pair
+                     for pair in pairs if pair[0] == pair[1]]
+    if problems:
+        raise ValueError('%s: %s' % (name, '; '.join(problems)))
+
+
 def build_machine(
         definition: definitions.MachineDefinition) -> fsm.FiniteMachine:
-    """Build the frozen automaton machine of one definition.
+    """Build the frozen automaton machine of one definition's lifecycle.
 
     A status with no way out is terminal for automaton; the declared
     ``terminal`` statuses (where Nova considers the move over) may keep
     late edges and are reported by :func:`terminal_statuses` instead.
     """
-    moves = [(src, dst) for src, dst, _ in definition.edges
+    validate(definition)
+    moves = [(src, dst) for src, dst, _ in definition.lifecycle
              if src is not definitions.CREATE]
     names = _ordered({s for move in moves for s in move} |
                      {dst for _, dst, _ in definition.edges})
@@ -90,8 +147,8 @@ def _build_all() -> tuple[dict[MachineKey, fsm.FiniteMachine],
 _MACHINES, _DEFINITIONS = _build_all()
 
 _INITIAL: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
-    key: _ordered({dst for src, dst, _ in d.edges
-                   if src is definitions.CREATE})
+    key: _unique(dst for src, dst, _ in d.edges
+                 if src is definitions.CREATE)
     for key, d in _DEFINITIONS.items()})
 _TERMINAL: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
     key: _ordered(set(d.terminal)) for key, d in _DEFINITIONS.items()})
@@ -102,11 +159,10 @@ _IN_PROGRESS: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
     for key in _MACHINES})
 _NEXT: Mapping[tuple[str, bool, str | None], tuple[str, ...]] = (
     types.MappingProxyType({
-        (key[0], key[1], state): _ordered(
-            {dst for src, _, dst in machine if src == state})
-        for key, machine in _MACHINES.items()
-        for state in machine.states} | {
-        (key[0], key[1], None): _INITIAL[key] for key in _MACHINES}))
+        (key[0], key[1], state): _unique(
+            dst for src, dst, _ in d.lifecycle if src == state)
+        for key, d in _DEFINITIONS.items()
+        for state in (None,) + _STATUSES[key]}))
 
 ALLOWED_MOVES: frozenset[tuple[str, bool, str | None, str]] = frozenset(
     {(t, cc, src, dst) for (t, cc), m in _MACHINES.items()
@@ -114,15 +170,34 @@ ALLOWED_MOVES: frozenset[tuple[str, bool, str | None, str]] = frozenset(
     {(t, cc, s, s) for (t, cc), states in _STATUSES.items() for s in states} |
     {(t, cc, None, s) for (t, cc), initial in _INITIAL.items()
      for s in initial})
-"""Every allowed ``(type, cross_cell_move, from, to)``: moves, same-value
-no-ops and creations (``from`` is None). The hot-path table (taskflow's
-``_ALLOWED_*_TRANSITIONS``); :func:`is_allowed` is its checked front."""
+"""Every lifecycle ``(type, cross_cell_move, from, to)``: moves of a fresh
+writer, same-value no-ops and creations (``from`` is None). The hot-path
+table (taskflow's ``_ALLOWED_*_TRANSITIONS``); :func:`is_allowed` is its
+checked front."""
+
+RACE_MOVES: frozenset[tuple[str, bool, str, str]] = frozenset(
+    (t, cc, persisted, dst) for (t, cc), d in _DEFINITIONS.items()
+    for persisted, dst, _, _ in d.races)
+"""Every declared race ``(type, cross_cell_move, persisted, to)``: a move
+only a writer whose view is stale may make."""
 
 _WHERE: Mapping[tuple[str, bool, str | None, str], str] = (
     types.MappingProxyType({
         (t, cc, src, dst): where
         for (t, cc), d in _DEFINITIONS.items()
-        for src, dst, where in d.edges}))
+        for src, dst, where in d.lifecycle}))
+_RACES: Mapping[tuple[str, bool, str, str], definitions.Race] = (
+    types.MappingProxyType({
+        (t, cc, race[0], race[1]): race
+        for (t, cc), d in _DEFINITIONS.items() for race in d.races}))
+_BEFORE: Mapping[tuple[str, bool, str], tuple[str, ...]] = (
+    types.MappingProxyType({
+        (t, cc, dst): _ordered(
+            {src for src, d2, _ in d.lifecycle
+             if d2 == dst and src is not definitions.CREATE} |
+            {p for p, d2, _, _ in d.races if d2 == dst} | {dst})
+        for (t, cc), d in _DEFINITIONS.items()
+        for dst in _STATUSES[(t, cc)]}))
 
 
 def _key(migration_type: str, cross_cell_move: bool) -> MachineKey:
@@ -136,7 +211,7 @@ def _key(migration_type: str, cross_cell_move: bool) -> MachineKey:
 
 def get_machine(migration_type: str,
                 cross_cell_move: bool = False) -> fsm.FiniteMachine:
-    """The frozen automaton machine of a migration type.
+    """The frozen automaton machine of a migration type's lifecycle.
 
     Shared and frozen: to drive it, use ``machine.copy(shallow=True)``.
     """
@@ -151,12 +226,12 @@ def get_definition(migration_type: str, cross_cell_move: bool = False
 
 def is_allowed(migration_type: str, from_status: str | None,
                to_status: str, cross_cell_move: bool = False) -> bool:
-    """Whether a record of this type may go from one status to another.
+    """Whether a writer that saw ``from_status`` may write ``to_status``.
 
-    ``from_status=None`` asks whether a record may be created with
-    ``to_status``. A same-value write is a no-op and is allowed for any
-    status of the type. Raises :class:`UnknownMigrationType` for a type
-    with no machine.
+    The lifecycle only: ``from_status=None`` asks whether a record may be
+    created with ``to_status``; a same-value write is a no-op and is
+    allowed for any status of the type. Raises
+    :class:`UnknownMigrationType` for a type with no machine.
     """
     if (migration_type, cross_cell_move, from_status, to_status) in \
             ALLOWED_MOVES:
@@ -165,11 +240,114 @@ def is_allowed(migration_type: str, from_status: str | None,
     return False
 
 
+def is_race(migration_type: str, persisted: str, to_status: str,
+            cross_cell_move: bool = False) -> bool:
+    """Whether ``persisted -> to_status`` is a declared race move."""
+    _key(migration_type, cross_cell_move)
+    return (migration_type, bool(cross_cell_move), persisted,
+            to_status) in RACE_MOVES
+
+
+def judge(migration_type: str, cross_cell_move: bool,
+          seen: str | None, persisted: str | None, to_status: str | None,
+          detect_stale_writes: bool = False,
+          migration: str = '<unnamed>') -> str:
+    """The kind of a write, or the exception that refuses it.
+
+    ``seen`` is the status the writer last saw (None when it creates the
+    record, :data:`UNKNOWN` when it never saw it), ``persisted`` what the
+    row holds now. Returns :data:`CREATE`, :data:`LIFECYCLE`,
+    :data:`SAME_VALUE` or :data:`RACE`:
+
+    * seen == persisted: the move must be a lifecycle edge;
+    * seen != persisted (a stale view): ``seen -> to`` must be a lifecycle
+      edge and ``persisted -> to`` a declared race (or leave the status as
+      it is); with ``detect_stale_writes`` every stale write is refused;
+    * seen unknown: ``persisted -> to`` must be a lifecycle edge or a
+      declared race.
+
+    Raises :class:`InvalidMigrationStatusTransition` for a move the
+    writer's own view does not allow, :class:`MigrationStatusConflict` for
+    a stale view whose move is no declared race, and
+    :class:`UnknownMigrationType`.
+    """
+    key = _key(migration_type, cross_cell_move)
+    t, cc = key
+    if seen == UNKNOWN:
+        if (t, cc, persisted, to_status) in ALLOWED_MOVES:
+            return SAME_VALUE if persisted == to_status else LIFECYCLE
+        if (t, cc, persisted, to_status) in RACE_MOVES:
+            return RACE
+        raise _invalid(key, migration, persisted, to_status, races=True)
+    if (t, cc, seen, to_status) not in ALLOWED_MOVES:
+        raise _invalid(key, migration, seen, to_status)
+    if persisted == seen:
+        if seen is None:
+            return CREATE
+        return SAME_VALUE if seen == to_status else LIFECYCLE
+    if not detect_stale_writes:
+        if persisted == to_status:
+            return SAME_VALUE
+        if (t, cc, persisted, to_status) in RACE_MOVES:
+            return RACE
+    raise exceptions.MigrationStatusConflict(
+        migration=migration, migration_type=t, cross_cell_move=cc,
+        expected=seen, actual=persisted, to_status=to_status,
+        allowed=() if detect_stale_writes else statuses_before(
+            t, to_status, cc, races_only=True))
+
+
+def _invalid(key: MachineKey, migration: str, from_status: str | None,
+             to_status: str | None, races: bool = False
+             ) -> exceptions.InvalidMigrationStatusTransition:
+    allowed = _NEXT.get((key[0], key[1], from_status), ())
+    if races:
+        allowed = _unique(allowed + tuple(
+            dst for (t, cc, p, dst) in _RACES
+            if (t, cc) == key and p == from_status))
+    return exceptions.InvalidMigrationStatusTransition(
+        migration=migration, migration_type=key[0],
+        cross_cell_move=key[1], from_status=from_status,
+        to_status=to_status, allowed=allowed)
+
+
+def statuses_before(migration_type: str, to_status: str,
+                    cross_cell_move: bool = False,
+                    races_only: bool = False) -> tuple[str, ...]:
+    """Statuses a row may hold for a write of ``to_status`` to go ahead.
+
+    Lifecycle predecessors, declared race predecessors and ``to_status``
+    itself: the write condition of a writer that never saw the status.
+    With ``races_only``, only the races' ``persisted`` statuses.
+    """
+    key = _key(migration_type, cross_cell_move)
+    if races_only:
+        return _ordered({p for (t, cc, p, dst) in _RACES
+                         if (t, cc) == key and dst == to_status})
+    return _BEFORE.get((key[0], key[1], to_status), ())
+
+
 def next_statuses(migration_type: str, status: str | None,
                   cross_cell_move: bool = False) -> tuple[str, ...]:
-    """Statuses a record in ``status`` may move to (None: initial ones)."""
+    """Statuses a writer that saw ``status`` may move to.
+
+    In definition order; ``status=None``: the initial ones.
+    """
     key = _key(migration_type, cross_cell_move)
     return _NEXT.get((key[0], key[1], status), ())
+
+
+def races(migration_type: str, cross_cell_move: bool = False
+          ) -> tuple[definitions.Race, ...]:
+    """The declared race moves of a type, in definition order."""
+    return get_definition(migration_type, cross_cell_move).races
+
+
+def race(migration_type: str, persisted: str, to_status: str,
+         cross_cell_move: bool = False) -> definitions.Race | None:
+    """The declared race ``persisted -> to_status``, or None."""
+    key = _key(migration_type, cross_cell_move)
+    return _RACES.get((key[0], key[1], persisted, to_status))
 
 
 def initial_statuses(migration_type: str,
@@ -182,14 +360,14 @@ def terminal_statuses(migration_type: str,
                       cross_cell_move: bool = False) -> tuple[str, ...]:
     """Statuses in which the migration is over.
 
-    A late correction may still follow, such as ``error`` -> ``failed``.
+    Only a late edge into ``error`` or ``failed`` leaves one.
     """
     return _TERMINAL[_key(migration_type, cross_cell_move)]
 
 
 def in_progress_statuses(migration_type: str,
                          cross_cell_move: bool = False) -> tuple[str, ...]:
-    """Statuses of the type that are not terminal."""
+    """Statuses of the type's lifecycle that are not terminal."""
     return _IN_PROGRESS[_key(migration_type, cross_cell_move)]
 
 
@@ -201,7 +379,7 @@ def statuses(migration_type: str,
 
 def where(migration_type: str, from_status: str | None, to_status: str,
           cross_cell_move: bool = False) -> str | None:
-    """The Nova 34.0.0 code that makes a move, or None if none does."""
+    """The Nova 34.0.0 code that makes a lifecycle move, or None."""
     key = _key(migration_type, cross_cell_move)
     return _WHERE.get((key[0], key[1], from_status, to_status))
 

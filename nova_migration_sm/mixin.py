@@ -12,24 +12,35 @@
 
 """The mixin that checks ``Migration.status`` on ``create()`` and ``save()``.
 
-It finds "from" (the status the database holds), asks the machine of the
-record's type, raises or warns, and delegates to the object's own
-``create()``/``save()``. It knows nothing about SQL or RPC: the object's
-write is expected to honour ``_sm_expected_status`` (write only if the row
-still holds it, see :meth:`status_write_condition`), which makes the check
-and the write one atomic step.
+It finds what the writer saw and what the row holds, asks the machine of
+the record's type (:func:`nova_migration_sm.machines.judge`), raises or
+warns, and delegates to the object's own ``create()``/``save()``. It knows
+nothing about SQL or RPC: while a checked ``save()`` writes, the object's
+write honours :meth:`~MigrationStateMachineMixin.status_write_condition`
+(write only while the row holds one of the expected statuses, else raise
+:class:`MigrationStatusConflict` naming the status it holds), which makes
+the check and the write one atomic step.
 
-"From" is what the object last saw of the row (snapshotted whenever its
-changes are reset, and carried over RPC next to the primitive), or, when
-it never saw it, what the database holds, read through ``get_by_id``.
+*Seen* is the status the object last saw of the row: snapshotted whenever
+its changes are reset, and carried over RPC next to the primitive. The row
+is first expected to hold what was seen, so a fresh writer's save is one
+conditional ``UPDATE``; only when the row holds something else is the move
+judged again, from what it holds. A writer that never saw the status (an
+old 1.8 sender) writes on condition that the row holds a status the move
+may start from, by the lifecycle or a declared race.
 """
 
 from oslo_log import log as logging
+from oslo_utils import versionutils
 from oslo_versionedobjects import base as ovo_base
+from oslo_versionedobjects import exception as ovo_exception
 
 from nova_migration_sm import conf as sm_conf
 from nova_migration_sm import exceptions
+from nova_migration_sm import fields as sm_fields
 from nova_migration_sm import machines
+from nova_migration_sm import observers
+from nova_migration_sm import ovo_internals as ovo
 from nova_migration_sm.statuses import MigrationStatus
 
 LOG = logging.getLogger(__name__)
@@ -37,47 +48,50 @@ LOG = logging.getLogger(__name__)
 SEEN_STATUS_KEY = 'nova_migration_sm.seen_status'
 """Primitive key carrying the status the sender last saw of the row."""
 
-_UNKNOWN = object()
+_UNKNOWN = machines.UNKNOWN
 _ALLOWED_MOVES = machines.ALLOWED_MOVES
-# NOTE(perf): where o.vo stores a set field (its private _get_attrname());
-# obj_attr_is_set() builds the list of every field name on each call, so
-# the hot paths read these instead (tests/unit/test_mixin.py pins them).
-_STATUS = '_obj_status'
-_TYPE = '_obj_migration_type'
-_CROSS_CELL = '_obj_cross_cell_move'
 _STALE_RETRIES = 3
+"""Conditional writes a save tries while the row keeps moving under it."""
 
 
 class MigrationStateMachineMixin:
     """Checks status moves of a versioned ``Migration`` against its machine.
 
-    Put it first in the bases of a ``Migration`` class whose ``save()`` and
-    ``create()`` it wraps; both stay remotable, so on a compute host the
-    check runs in the conductor, before anything is written.
+    Put it first in the bases of a ``Migration`` class: it makes ``status``
+    a :class:`~nova_migration_sm.fields.MigrationStatusField` and wraps
+    ``save()`` and ``create()``, which stay remotable, so on a compute host
+    the check runs in the conductor, before anything is written.
     """
+
+    fields = {'status': sm_fields.MigrationStatusField(nullable=True)}
+
+    _sm_fabricating = False
+    """While true (``nova_migration_sm.nova.fixtures``, for tests only),
+    ``create()`` accepts any status of the type, as a copy does."""
 
     # -- what the object last saw of the row ------------------------------
 
     def obj_reset_changes(self, fields=None, recursive=False):
         super().obj_reset_changes(fields=fields, recursive=recursive)
         if fields is None or 'status' in fields:
-            if _STATUS in self.__dict__:
-                self._sm_seen = self.__dict__[_STATUS]
-            else:
+            status = ovo.value(self, ovo.STATUS)
+            if status is ovo.UNSET:
                 self.__dict__.pop('_sm_seen', None)
+            else:
+                self._sm_seen = status
 
-    def _sm_seen_status(self):
-        """The status this object last saw in the database, or _UNKNOWN."""
-        if 'status' not in self._changed_fields:
-            return self.__dict__.get(_STATUS, _UNKNOWN)
+    def _sm_seen_status(self) -> str | None:
+        """The status this object last saw in the database, or UNKNOWN."""
+        if not ovo.is_changed(self, 'status'):
+            status = ovo.value(self, ovo.STATUS)
+            return _UNKNOWN if status is ovo.UNSET else status
         return self.__dict__.get('_sm_seen', _UNKNOWN)
 
     def obj_to_primitive(self, target_version=None, version_manifest=None):
         primitive = super().obj_to_primitive(
             target_version=target_version, version_manifest=version_manifest)
-        seen = self.__dict__.get('_sm_seen', _UNKNOWN)
-        if seen is not _UNKNOWN and 'status' in self._changed_fields:
-            primitive[SEEN_STATUS_KEY] = seen
+        if '_sm_seen' in self.__dict__ and ovo.is_changed(self, 'status'):
+            primitive[SEEN_STATUS_KEY] = self._sm_seen
         return primitive
 
     @classmethod
@@ -89,9 +103,11 @@ class MigrationStateMachineMixin:
                 raise ValueError('Primitive of %s carries an invalid %s %r'
                                  % (cls.__name__, SEEN_STATUS_KEY, seen))
             obj._sm_seen = seen
-        elif _STATUS in obj.__dict__ and 'status' not in obj._changed_fields:
+        elif not ovo.is_changed(obj, 'status'):
             # NOTE: an unchanged status is what the sender saw of the row.
-            obj._sm_seen = obj.__dict__[_STATUS]
+            status = ovo.value(obj, ovo.STATUS)
+            if status is not ovo.UNSET:
+                obj._sm_seen = status
         return obj
 
     def __deepcopy__(self, memo):
@@ -100,28 +116,35 @@ class MigrationStateMachineMixin:
             clone._sm_seen = self._sm_seen
         return clone
 
-    def _sm_load_persisted_status(self):
-        """The status the database holds now (the object never saw it)."""
-        return type(self).get_by_id(self._context, self.id).status
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        too_new = sm_fields.statuses_unknown_to(
+            versionutils.convert_version_to_tuple(target_version))
+        if primitive.get('status') in too_new:
+            raise ovo_exception.ObjectActionError(
+                action='obj_make_compatible',
+                reason='status=%s not supported in version %s' % (
+                    primitive['status'], target_version))
 
     # -- the checks ---------------------------------------------------------
 
     def status_write_condition(self) -> dict:
         """Keyword arguments for the object's conditional write.
 
-        ``{'expected_status': S}`` while a checked ``save()`` writes: the
-        write must only happen if the row still holds ``S`` and must raise
-        :class:`MigrationStatusConflict` otherwise. Empty when unchecked.
+        ``{'expected_statuses': (S, ...)}`` while a checked ``save()``
+        writes: the write must only happen while the row holds one of them
+        and must raise :class:`MigrationStatusConflict` (``actual``: what
+        the row holds) otherwise. Empty when the write is unchecked.
         """
-        expected = self.__dict__.get('_sm_expected_status', _UNKNOWN)
-        return {} if expected is _UNKNOWN else {'expected_status': expected}
+        expected = self.__dict__.get('_sm_expected')
+        return {} if expected is None else {'expected_statuses': expected}
 
     def _sm_machine_key(self) -> tuple[str, bool]:
-        values = self.__dict__
-        migration_type = values.get(_TYPE)
-        if migration_type is None:
+        migration_type = ovo.value(self, ovo.MIGRATION_TYPE)
+        if migration_type is ovo.UNSET or migration_type is None:
             migration_type = self.migration_type  # lazy-loaded, as Nova
-        return migration_type, bool(values.get(_CROSS_CELL))
+        cross_cell = ovo.value(self, ovo.CROSS_CELL_MOVE)
+        return migration_type, cross_cell is True
 
     def _sm_name(self) -> str:
         if self.obj_attr_is_set('uuid') and self.uuid:
@@ -131,24 +154,86 @@ class MigrationStateMachineMixin:
         return '<not created>'
 
     def _sm_check(self, from_status, to_status) -> None:
-        # NOTE(perf): _sm_machine_key() and is_allowed() inlined into one
-        # lookup in the machines' table; this runs on every checked save
-        # and costs half as much this way (benchmarks/checks.py).
+        """Refuse a move the lifecycle does not allow from ``from_status``.
+
+        The fresh writer's check, on every save: one lookup in the
+        machines' table, with the full judgement only when it misses.
+        """
         values = self.__dict__
         try:
-            key = (values[_TYPE], values[_CROSS_CELL], from_status,
-                   to_status)
+            key = (values[ovo.MIGRATION_TYPE], values[ovo.CROSS_CELL_MOVE],
+                   from_status, to_status)
         except KeyError:  # not loaded yet: Nova's lazy load and defaults
             key = (*self._sm_machine_key(), from_status, to_status)
         if key in _ALLOWED_MOVES:
             return
-        migration_type, cross_cell = self._sm_machine_key()
-        # NOTE: next_statuses() raises UnknownMigrationType for a bad type.
-        raise exceptions.InvalidMigrationStatusTransition(
-            migration=self._sm_name(), migration_type=migration_type,
-            cross_cell_move=cross_cell, from_status=from_status,
-            to_status=to_status, allowed=machines.next_statuses(
-                migration_type, from_status, cross_cell))
+        machines.judge(key[0], key[1], from_status, from_status, to_status,
+                       migration=self._sm_name())
+
+    def _sm_notify(self, operation: str, seen, persisted, target,
+                   outcome: str) -> None:
+        if observers.active():
+            migration_type, cross_cell = self._sm_machine_key()
+            observers.notify(
+                operation=operation, migration=self._sm_name(),
+                migration_type=migration_type, cross_cell_move=cross_cell,
+                seen=seen, persisted=persisted, target=target,
+                outcome=outcome)
+
+    def _sm_refuse(self, error: exceptions.MigrationStateMachineError,
+                   operation: str, seen, write):
+        """Strict: raise ``error``; warn: write as plain Nova would.
+
+        In warn mode ``write()`` runs unconditionally, then one WARNING
+        says what strict would have refused and whether it was written.
+        """
+        kwargs = error.kwargs
+        persisted = kwargs.get('actual', seen)
+        target = kwargs.get('to_status', ovo.value(self, ovo.STATUS))
+        if sm_conf.CONF.migration_state_machine.enforcement != sm_conf.WARN:
+            self._sm_notify(operation, seen, persisted, target, 'conflict'
+                            if isinstance(error, exceptions.
+                                          MigrationStatusConflict)
+                            else 'refused')
+            raise error
+        extra = {'migration_state_machine': dict(
+            kwargs, error=type(error).__name__)}
+        try:
+            result = write()
+        except Exception as failure:
+            LOG.warning('%(error)s Not written either: the write that '
+                        '[migration_state_machine] enforcement = warn let '
+                        'through failed: %(failure)s',
+                        {'error': error, 'failure': failure}, extra=extra)
+            raise
+        LOG.warning('%(error)s Written anyway because '
+                    '[migration_state_machine] enforcement = warn.',
+                    {'error': error}, extra=extra)
+        self._sm_notify(operation, seen, persisted, target, 'warned')
+        return result
+
+    # -- the wrapped methods ------------------------------------------------
+
+    @ovo_base.remotable
+    def create(self):
+        enforcement = sm_conf.CONF.migration_state_machine.enforcement
+        if (enforcement == sm_conf.OFF or
+                ovo.value(self, ovo.MIGRATION_TYPE) is ovo.UNSET):
+            return super().create()
+        status = ovo.value(self, ovo.STATUS)
+        status = None if status is ovo.UNSET else status
+        try:
+            if self._sm_fabricating:
+                self._sm_check_copy()
+                outcome = 'copy'
+            else:
+                outcome = machines.judge(*self._sm_machine_key(), None, None,
+                                         status, migration=self._sm_name())
+        except exceptions.MigrationStateMachineError as error:
+            return self._sm_refuse(error, 'create', None, super().create)
+        result = super().create()
+        self._sm_notify('create', None, None, status, outcome)
+        return result
 
     def _sm_check_copy(self) -> None:
         migration_type, cross_cell = self._sm_machine_key()
@@ -158,40 +243,6 @@ class MigrationStateMachineMixin:
                 migration=self._sm_name(), migration_type=migration_type,
                 reason='status %r is not a status of this type; allowed: '
                        '%s.' % (self.status, exceptions.quoted(known)))
-
-    def _sm_warn(self, error: exceptions.MigrationStateMachineError) -> None:
-        LOG.warning('Migration status check failed; written anyway because '
-                    '[migration_state_machine] enforcement = warn: '
-                    '%(error)s', {'error': error},
-                    extra={'migration_state_machine': dict(
-                        error.kwargs, error=type(error).__name__)})
-
-    def _sm_enforce(self, check, *args) -> bool:
-        """Run a check; True if the write may go ahead unconditionally."""
-        try:
-            check(*args)
-        except exceptions.MigrationStateMachineError as error:
-            if sm_conf.CONF.migration_state_machine.enforcement != \
-                    sm_conf.WARN:
-                raise
-            self._sm_warn(error)
-            return True
-        return False
-
-    # -- the wrapped methods ------------------------------------------------
-
-    @ovo_base.remotable
-    def create(self):
-        enforcement = sm_conf.CONF.migration_state_machine.enforcement
-        if (enforcement != sm_conf.OFF and
-                self.obj_attr_is_set('migration_type')):
-            if self.__dict__.get('_sm_copying'):
-                self._sm_enforce(self._sm_check_copy)
-            else:
-                status = self.status if self.obj_attr_is_set('status') \
-                    else None
-                self._sm_enforce(self._sm_check, None, status)
-        return super().create()
 
     def create_copy(self) -> None:
         """Create this record as a copy of a row of another database.
@@ -208,39 +259,66 @@ class MigrationStateMachineMixin:
                 migration=self._sm_name(),
                 migration_type=self.migration_type,
                 reason='a copy is made where the database is, not over RPC.')
-        self._sm_copying = True
-        try:
-            self.create()
-        finally:
-            del self._sm_copying
+        if sm_conf.CONF.migration_state_machine.enforcement != sm_conf.OFF:
+            try:
+                self._sm_check_copy()
+            except exceptions.MigrationCopyError as error:
+                return self._sm_refuse(error, 'copy', None, super().create)
+        super().create()
+        self._sm_notify('copy', None, None, self.status, 'copy')
 
     @ovo_base.remotable
     def save(self):
         enforcement = sm_conf.CONF.migration_state_machine.enforcement
-        # NOTE(perf): _changed_fields, not obj_what_changed(): status is
-        # no nested object, and obj_what_changed() costs ~30 us a save.
-        if enforcement == sm_conf.OFF or \
-                'status' not in self._changed_fields:
+        # NOTE: an object that was never created has no row to write; the
+        # object's own save() raises for it (or a test's stub of it runs).
+        if (enforcement == sm_conf.OFF or
+                not ovo.is_changed(self, 'status') or
+                ovo.value(self, ovo.ID) is ovo.UNSET):
             return super().save()
-        if self._sm_enforce(self._sm_save_checked):
-            return super().save()
+        seen = self._sm_seen_status()
+        try:
+            self._sm_save_checked(seen)
+        except exceptions.MigrationStateMachineError as error:
+            return self._sm_refuse(error, 'save', seen, super().save)
 
-    def _sm_save_checked(self) -> None:
-        """Check from the persisted status and write only if it holds."""
-        expected = self._sm_seen_status()
-        if expected is _UNKNOWN:
-            expected = self._sm_load_persisted_status()
-        stale_is_conflict = \
+    def _sm_save_checked(self, seen) -> None:
+        """Judge the move and write it on condition.
+
+        When the row held something else than expected, judge again from
+        what it holds, up to ``_STALE_RETRIES`` writes.
+        """
+        migration_type, cross_cell = self._sm_machine_key()
+        target = self.status
+        stale_refused = \
             sm_conf.CONF.migration_state_machine.detect_stale_writes
-        for attempt in range(_STALE_RETRIES):
-            self._sm_check(expected, self.status)
-            self._sm_expected_status = expected
+        persisted = seen
+        for _attempt in range(_STALE_RETRIES):
+            if persisted == _UNKNOWN:
+                outcome = 'allowed'
+                expected = machines.statuses_before(migration_type, target,
+                                                    cross_cell)
+            elif persisted == seen:
+                self._sm_check(seen, target)
+                outcome = machines.SAME_VALUE if seen == target \
+                    else machines.LIFECYCLE
+                expected = (seen,)
+            else:
+                outcome = machines.judge(
+                    migration_type, cross_cell, seen, persisted, target,
+                    stale_refused, migration=self._sm_name())
+                expected = (persisted,)
+            self._sm_expected = expected
             try:
                 super().save()
-                return
-            except exceptions.MigrationStatusConflict as conflict:
-                if stale_is_conflict or attempt == _STALE_RETRIES - 1:
-                    raise
-                expected = conflict.kwargs['actual']
+            except exceptions.MigrationStatusConflict as moved:
+                persisted = moved.kwargs['actual']
+                continue
             finally:
-                del self._sm_expected_status
+                del self._sm_expected
+            self._sm_notify('save', seen, persisted, target, outcome)
+            return
+        raise exceptions.MigrationStatusConflict(
+            migration=self._sm_name(), migration_type=migration_type,
+            cross_cell_move=cross_cell, expected=seen, actual=persisted,
+            to_status=target, allowed=expected)

@@ -22,6 +22,7 @@ extensions = [
     'sphinx.ext.graphviz',
     'oslo_config.sphinxext',
     'migration_sm_docs',
+    'operator_mistakes',
 ]
 
 source_suffix = '.rst'

@@ -10,11 +10,13 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Audit a Nova migrations table (read-only) against the machines.
+"""Audit Nova migrations tables (read-only) against the machines.
 
-Exit status: 0 when nothing would break under ``enforcement = strict``
-(stuck migrations are reported but do not count), 1 when some rows would,
-2 when the database cannot be read.
+``--config-file nova.conf`` audits every cell the API database lists
+(cell0 included); ``--db-url`` one database. Exit status: 0 when every
+database was read and nothing would break under ``enforcement = strict``
+(stuck migrations are reported but do not count), 1 when some rows
+would, 2 when a database (or the config) could not be read; 2 wins.
 """
 
 import argparse
@@ -22,17 +24,32 @@ import json
 import sys
 
 from nova_migration_sm import audit
+from nova_migration_sm.cannotcheck import CannotCheck
+from nova_migration_sm.cmd import args as checked
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        '--db-url', required=True, metavar='URL',
-        help='SQLAlchemy URL of a Nova cell database, e.g. '
+    source = parser.add_argument_group(
+        'what to audit', 'Either --db-url, or Nova config files.')
+    source.add_argument(
+        '--db-url', metavar='URL',
+        help='SQLAlchemy URL of one Nova cell database, e.g. '
              'mysql+pymysql://nova:PASS@HOST/nova (read-only access is '
              'enough).')
+    source.add_argument(
+        '--config-file', metavar='PATH', dest='config_args',
+        action=checked.ConfigArgument,
+        help="A Nova config file (repeatable, read in order like Nova "
+             "does): audit every cell listed in the cell_mappings of "
+             "[api_database] connection, cell0 included.")
+    source.add_argument(
+        '--config-dir', metavar='DIR', dest='config_args',
+        action=checked.ConfigArgument,
+        help='A directory of *.conf files, read as oslo.config does '
+             '(repeatable).')
     parser.add_argument(
-        '--stale-after', default='7d', type=audit.parse_duration,
-        metavar='DURATION',
+        '--stale-after', default=audit.DEFAULT_STALE_AFTER,
+        type=checked.duration, metavar='DURATION',
         help='Report non-terminal rows not updated for this long (90s, '
              '30m, 12h, 7d, 2w; default: 7d).')
     parser.add_argument(
@@ -46,7 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '--include-deleted', action='store_true',
         help='Also read soft-deleted rows.')
     parser.add_argument(
-        '--batch-size', type=int, default=audit.DEFAULT_BATCH_SIZE,
+        '--batch-size', type=checked.positive_int,
+        default=audit.DEFAULT_BATCH_SIZE, metavar='ROWS',
         help='Rows fetched per round trip (default: %(default)s).')
     parser.add_argument(
         '--progress', choices=('auto', 'always', 'never'), default='auto',
@@ -56,19 +74,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 class Progress:
     """``read N of TOTAL rows`` on one rewritten line of a terminal."""
 
-    def __init__(self, stream, total: int) -> None:
+    def __init__(self, stream, named: bool) -> None:
         self.stream = stream
-        self.total = total
+        self.named = named
+        self.prefix = ''
+        self.total = 0
+        self.started = False
 
-    def __call__(self, report: audit.AuditReport) -> None:
-        percent = 100 * report.rows // self.total if self.total else 100
-        self.stream.write('\rread %d of %d rows (%d%%)' % (
-            report.rows, self.total, percent))
+    def start(self, name: str, total: int) -> None:
+        if self.started:
+            self.stream.write('\n')
+        self.prefix = '%s: ' % name if self.named else ''
+        self.total = total
+        self.started = True
+        self(None)
+
+    def __call__(self, report: audit.AuditReport | None) -> None:
+        rows = report.rows if report is not None else 0
+        percent = 100 * rows // self.total if self.total else 100
+        self.stream.write('\r%sread %d of %d rows (%d%%)' % (
+            self.prefix, rows, self.total, percent))
         self.stream.flush()
 
     def close(self) -> None:
-        self.stream.write('\n')
-        self.stream.flush()
+        if self.started:
+            self.stream.write('\n')
+            self.stream.flush()
 
 
 def _section(lines, title, findings, columns, key_names) -> None:
@@ -79,12 +110,12 @@ def _section(lines, title, findings, columns, key_names) -> None:
         return
     rows = [tuple(key_names) + ('rows', 'oldest change', 'oldest (uuid)')]
     ordered = sorted(findings.items(), key=lambda kv: (
-        kv[1].oldest or audit.datetime.datetime.min, str(kv[0])))
+        audit.iso(kv[1].oldest) or '', str(kv[0])))
     for key, group in ordered:
         key = key if isinstance(key, tuple) else (key,)
         cells = tuple(columns(key))
         rows.append(cells + (
-            str(group.rows), audit._iso(group.oldest) or '-',
+            str(group.rows), audit.iso(group.oldest) or '-',
             ', '.join(u or 'id=%s' % i
                       for _, i, u in sorted(group.examples))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
@@ -100,10 +131,7 @@ def _type_cc(key):
             repr(status))
 
 
-def format_table(report: audit.AuditReport, url: str) -> str:
-    lines = ['Audit of %s, table %s: %d rows read in %d batches%s.' % (
-        url, report.table, report.rows, report.batches,
-        ' (server-side cursor)' if report.server_side_cursor else '')]
+def _findings(lines: list[str], report: audit.AuditReport) -> None:
     _section(lines, 'Statuses unknown to the field (break under strict)',
              report.unknown_statuses,
              lambda k: ('NULL' if k[0] is None else repr(k[0]),), ['status'])
@@ -116,49 +144,116 @@ def format_table(report: audit.AuditReport, url: str) -> str:
              report.null_types, lambda k: (k[0], repr(k[1])),
              ['inferred type', 'status'])
     _section(lines, 'Stuck: not terminal, not updated since %s' %
-             audit._iso(report.stale_before), report.stuck, _type_cc,
+             audit.iso(report.stale_before), report.stuck, _type_cc,
              ['type', 'status'])
     _section(lines, "Evacuations 'done' since before %s, waiting for their "
                     "source compute to start" %
-             audit._iso(report.stale_before), report.done_evacuations,
+             audit.iso(report.stale_before), report.done_evacuations,
              lambda k: (str(k[0]),), ['source_compute'])
+
+
+def _read(report: audit.AuditReport) -> str:
+    return '%d rows read in %d batches%s' % (
+        report.rows, report.batches,
+        ' (server-side cursor)' if report.server_side_cursor else '')
+
+
+def _result(breaking: int) -> str:
+    if breaking:
+        return ('RESULT: %d rows would break under [migration_state_'
+                'machine] enforcement = strict; fix them or keep '
+                'enforcement = warn.' % breaking)
+    return ('RESULT: nothing would break under [migration_state_machine] '
+            'enforcement = strict.')
+
+
+def format_table(audits: audit.Audits) -> str:
+    """The report: one section per database, then the total."""
+    lines: list[str] = []
+    single = len(audits.databases) == 1
+    for database in audits.databases:
+        report = database.report
+        if single:
+            lines.append('Audit of %s, table %s: %s.' % (
+                database.database, report.table, _read(report)))
+        else:
+            if lines:
+                lines.append('')
+            lines.append('== Cell %s (%s), %s ==' % (
+                database.name, database.uuid, database.database))
+            if report is None:
+                lines.append('NOT CHECKED: %s' % database.error)
+                continue
+            lines.append('Table %s: %s.' % (report.table, _read(report)))
+        _findings(lines, report)
     lines.append('')
-    if report.breaking:
-        lines.append('RESULT: %d rows would break under [migration_state_'
-                     'machine] enforcement = strict; fix them or keep '
-                     'enforcement = warn.' % report.breaking)
-    else:
-        lines.append('RESULT: nothing would break under [migration_state_'
-                     'machine] enforcement = strict.')
+    if not single:
+        checked = len(audits.reports)
+        lines.append(
+            'TOTAL: %d of %d cells checked, %d rows read; %d would break '
+            'under strict, %d stuck, %d done evacuations waiting.' % (
+                checked, len(audits.databases), audits.rows,
+                audits.breaking, audits.stuck_rows,
+                audits.done_evacuation_rows))
+        if audits.not_checked:
+            lines.append('NOT CHECKED: %s.' % ', '.join(
+                d.name for d in audits.not_checked))
+    lines.append(_result(audits.breaking))
     return '\n'.join(lines) + '\n'
 
 
-def run(args: argparse.Namespace) -> int:
-    import sqlalchemy as sa
+def _targets(args: argparse.Namespace):
+    from nova_migration_sm import auditdb
+    from nova_migration_sm import cells
 
-    url = sa.make_url(args.db_url)
-    shown = url.render_as_string(hide_password=True)
-    engine = sa.create_engine(url)
+    if args.db_url is not None and args.config_args:
+        raise CannotCheck('give --db-url or --config-file/--config-dir, '
+                          'not both')
+    if args.db_url is not None:
+        return [auditdb.Target.from_url(args.db_url)]
+    if not args.config_args:
+        raise CannotCheck('nothing to audit: give --config-file nova.conf '
+                          '(every cell) or --db-url URL (one database)')
+    conf = cells.load_config(args.config_args)
+    return cells.targets_from_config(conf, ' and '.join(
+        args.config_args[1::2]))
+
+
+def _error(database: audit.DatabaseAudit) -> str:
+    if database.uuid is None:
+        return database.error
+    return 'cell %s: %s' % (database.name, database.error)
+
+
+def run(args: argparse.Namespace) -> int:
+    from nova_migration_sm import auditdb
+
+    targets = _targets(args)
     progress = None
+    if args.progress == 'always' or (args.progress == 'auto' and
+                                     sys.stderr.isatty()):
+        progress = Progress(sys.stderr, named=len(targets) > 1)
     try:
-        if args.progress == 'always' or (args.progress == 'auto' and
-                                         sys.stderr.isatty()):
-            progress = Progress(sys.stderr, audit.count_rows(
-                engine, args.table, args.include_deleted))
-        report = audit.audit(engine, args.stale_after, table=args.table,
-                             batch_size=args.batch_size,
-                             include_deleted=args.include_deleted,
-                             on_batch=progress)
-    except sa.exc.SQLAlchemyError as error:
-        print('nova-migration-sm audit: cannot read %s: %s' % (
-            shown, error), file=sys.stderr)
-        return 2
+        audits = auditdb.audit_targets(
+            targets, progress, stale_after=args.stale_after,
+            table=args.table, batch_size=args.batch_size,
+            include_deleted=args.include_deleted)
     finally:
         if progress is not None:
             progress.close()
-        engine.dispose()
+    not_checked = audits.not_checked
+    if not audits.reports:
+        if len(not_checked) == 1:
+            raise CannotCheck(_error(not_checked[0]))
+        raise CannotCheck('none of the %d cells could be checked: %s' % (
+            len(not_checked), '; '.join(_error(d) for d in not_checked)))
     if args.format == 'json':
-        print(json.dumps(dict(report.to_dict(), database=shown), indent=2))
+        print(json.dumps(audits.to_dict(), indent=2))
     else:
-        sys.stdout.write(format_table(report, shown))
-    return 1 if report.breaking else 0
+        sys.stdout.write(format_table(audits))
+    if not_checked:
+        sys.stdout.flush()
+        print('nova-migration-sm audit: %d of %d cells not checked: %s' % (
+            len(not_checked), len(audits.databases),
+            '; '.join(_error(d) for d in not_checked)), file=sys.stderr)
+    return audits.exit_status

@@ -10,63 +10,114 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Check one status move: exit 0 if the machine allows it, 1 if not.
+"""Check one status move as a save() of Nova's would be judged.
 
-``FROM`` is ``-`` to check the status a record may be created with. A
-refused move prints the statuses that are allowed instead.
+Exit 0 when the move is allowed (a lifecycle edge, a declared race, a
+no-op or a creation), 1 when it is refused or is a conflict, 2 when a
+type or status is not one of the type. ``FROM`` is what the writer saw
+(``-``: it creates the record; ``?``: it never saw the status, as an old
+1.8 sender); ``--persisted`` what the row holds when that differs.
 """
 
 import argparse
-import sys
 
+from nova_migration_sm.cannotcheck import CannotCheck
+from nova_migration_sm.cmd import args as checked
+from nova_migration_sm import definitions
 from nova_migration_sm import exceptions
 from nova_migration_sm import machines
 from nova_migration_sm.statuses import MigrationType
 
 CREATE = '-'
 """``FROM`` that stands for creating the record."""
+NEVER_SEEN = machines.UNKNOWN
+"""``FROM`` of a writer that never saw the status (``?``)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('migration_type', metavar='TYPE',
                         help='One of %s.' % ', '.join(MigrationType.ALL))
-    parser.add_argument('from_status', metavar='FROM',
-                        help='The status the record holds ("-": create).')
+    parser.add_argument(
+        'from_status', metavar='FROM',
+        help='The status the writer saw ("-": it creates the record; '
+             '"%s": it never saw the status).' % NEVER_SEEN)
     parser.add_argument('to_status', metavar='TO',
-                        help='The status it is written with.')
+                        help='The status it writes.')
+    parser.add_argument(
+        '--persisted', metavar='STATUS',
+        help='The status the row holds, when it is not FROM (the '
+             "writer's view is stale); default: FROM.")
     parser.add_argument('--cross-cell', action='store_true',
                         help='The cross-cell variant (cold migration and '
                              'resize only).')
+    parser.add_argument(
+        '--detect-stale-writes', action='store_true',
+        help='Judge as with [migration_state_machine] detect_stale_writes '
+             '= true: every stale write is a conflict.')
+
+
+def _seen(args, migration_type: str, cross_cell: bool) -> str | None:
+    if args.from_status == CREATE:
+        return None
+    if args.from_status == NEVER_SEEN:
+        if args.persisted is None:
+            raise CannotCheck('FROM %r (the writer never saw the status) '
+                              'needs --persisted STATUS' % NEVER_SEEN)
+        return machines.UNKNOWN
+    return checked.status(args.from_status, migration_type, cross_cell)
+
+
+def _move(migration_type, cross_cell, seen, persisted, to_status) -> str:
+    shown = {None: '(create)', machines.UNKNOWN: '(never seen)'}
+    text = '%s %s -> %r%s' % (
+        migration_type, shown.get(seen, repr(seen)), to_status,
+        ' (cross-cell)' if cross_cell else '')
+    if persisted != seen:
+        text += ' over persisted %r' % persisted
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
-    from_status = None if args.from_status == CREATE else args.from_status
-    move = '%s %r -> %r%s' % (
-        args.migration_type, from_status or '(create)', args.to_status,
-        ' (cross-cell)' if args.cross_cell else '')
+    migration_type = checked.migration_type(args.migration_type)
+    cross_cell = checked.cross_cell(migration_type, args.cross_cell)
+    seen = _seen(args, migration_type, cross_cell)
+    persisted = seen if args.persisted is None else checked.status(
+        args.persisted, migration_type, cross_cell)
+    if seen is None and persisted is not None:
+        raise CannotCheck('a record being created holds no status yet: '
+                          '--persisted goes with a FROM status')
+    to_status = checked.status(args.to_status, migration_type, cross_cell)
+    move = _move(migration_type, cross_cell, seen, persisted, to_status)
     try:
-        allowed = machines.is_allowed(args.migration_type, from_status,
-                                      args.to_status, args.cross_cell)
-        nexts = machines.next_statuses(args.migration_type, from_status,
-                                       args.cross_cell)
-    except exceptions.UnknownMigrationType as error:
-        print('nova-migration-sm check: %s' % error, file=sys.stderr)
-        return 2
-    if not allowed:
-        known = machines.statuses(args.migration_type, args.cross_cell)
-        if from_status is not None and from_status not in known:
-            print('refused: %s; %r is not a status of this type, whose '
-                  'statuses are: %s' % (move, from_status,
-                                        exceptions.quoted(known)))
-            return 1
-        what = 'initial' if from_status is None else 'next'
+        kind = machines.judge(migration_type, cross_cell, seen, persisted,
+                              to_status, args.detect_stale_writes)
+    except exceptions.InvalidMigrationStatusTransition as error:
+        what = ('initial' if seen is None else
+                'lifecycle and race' if seen == machines.UNKNOWN else 'next')
         print('refused: %s; allowed %s statuses: %s' % (
-            move, what, exceptions.quoted(nexts)))
+            move, what, exceptions.quoted(error.kwargs['allowed'])))
         return 1
-    if from_status == args.to_status:
-        print('allowed: %s (same value, a no-op)' % move)
-        return 0
-    print('allowed: %s, written in Nova by nova/%s' % (
-        move, machines.where(args.migration_type, from_status,
-                             args.to_status, args.cross_cell)))
+    except exceptions.MigrationStatusConflict as error:
+        reason = ('detect_stale_writes refuses every stale write'
+                  if args.detect_stale_writes else
+                  '%r -> %r is no declared race; a stale writer may only '
+                  'move to %r from: %s' % (
+                      persisted, to_status, to_status,
+                      exceptions.quoted(error.kwargs['allowed'])))
+        print('conflict: %s; %s' % (move, reason))
+        return 1
+    if kind == machines.SAME_VALUE:
+        print('allowed: %s: the same value, a no-op' % move)
+    elif kind == machines.RACE:
+        race = machines.race(migration_type, persisted, to_status,
+                             cross_cell)
+        print('allowed: %s: a declared race (%s), written in Nova by '
+              'nova/%s' % (move, definitions.race_name(race[3]), race[2]))
+    else:
+        where = machines.where(migration_type, seen if seen !=
+                               machines.UNKNOWN else persisted, to_status,
+                               cross_cell)
+        print('allowed: %s: %s, written in Nova by nova/%s' % (
+            move, 'an initial status' if kind == machines.CREATE
+            else 'a lifecycle edge', where))
     return 0

@@ -10,12 +10,31 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The ``nova-migration-sm`` command: one sub-command per module."""
+"""The ``nova-migration-sm`` command: one sub-command per module.
+
+Exit status, on every sub-command: 0 checked and clean, 1 rows that would
+break (``audit``) or a refused move (``check``), 2 could not check (a bad
+argument, URL or file, a missing driver or optional package, an
+unreachable server, a missing table). An error is one line on stderr,
+with every password as ``***``; ``--debug`` shows the traceback of an
+unexpected one.
+"""
 
 import argparse
+import difflib
 import importlib
+import re
 import sys
 import warnings
+
+from nova_migration_sm.cannotcheck import CannotCheck
+from nova_migration_sm.cannotcheck import first_line
+from nova_migration_sm.cannotcheck import redact
+from nova_migration_sm import extras
+
+PROG = 'nova-migration-sm'
+CANNOT_CHECK = 2
+"""Exit status when nothing, or not everything, could be checked."""
 
 SUBCOMMANDS = {
     'demo': 'nova_migration_sm.cmd.demo',
@@ -24,14 +43,33 @@ SUBCOMMANDS = {
     'audit': 'nova_migration_sm.cmd.audit',
 }
 """Sub-command name -> module with ``add_arguments(parser)`` and
-``run(args) -> int``; the module docstring's first line is the help."""
+``run(args) -> int``; the module docstring's first line is the help.
+A module imports its optional packages in ``run()`` only."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line (exit status 2)."""
+
+    def error(self, message: str):
+        found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$",
+                          message)
+        if found:
+            word, choices = found.group(1), re.findall(r"'([^']*)'",
+                                                       found.group(2))
+            close = difflib.get_close_matches(word, choices, n=1)
+            if close:
+                message += '; did you mean %r?' % close[0]
+        self.exit(CANNOT_CHECK, '%s: %s (see --help)\n' % (
+            self.prog, redact(message)))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog='nova-migration-sm',
-        description="State machines for Nova's Migration.status.")
-    commands = parser.add_subparsers(dest='command', required=True)
+    parser = ArgumentParser(
+        prog=PROG, description="State machines for Nova's Migration.status.")
+    parser.add_argument('--debug', action='store_true',
+                        help='Show the traceback of an unexpected error.')
+    commands = parser.add_subparsers(dest='command', required=True,
+                                     metavar='COMMAND')
     for name, module_name in SUBCOMMANDS.items():
         module = importlib.import_module(module_name)
         summary = (module.__doc__ or '').strip().splitlines()[0]
@@ -46,7 +84,26 @@ def main(argv: list[str] | None = None) -> int:
     # warns on import; this command never uses eventlet.
     warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except CannotCheck as error:
+        message = str(error)
+    except ImportError as error:
+        message = extras.missing(error)
+        if message is None:
+            if args.debug:
+                raise
+            message = 'unexpected error: %s: %s (--debug shows the ' \
+                'traceback)' % (type(error).__name__, first_line(error))
+    except KeyboardInterrupt:
+        message = 'interrupted; nothing was concluded'
+    except Exception as error:  # noqa: BLE001 - one line, not a traceback
+        if args.debug:
+            raise
+        message = 'unexpected error: %s: %s (--debug shows the traceback)' \
+            % (type(error).__name__, first_line(error))
+    print('%s %s: %s' % (PROG, args.command, message), file=sys.stderr)
+    return CANNOT_CHECK
 
 
 if __name__ == '__main__':

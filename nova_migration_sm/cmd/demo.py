@@ -18,6 +18,8 @@ checked by the state machine; the last step shows a refused move.
 
 import argparse
 
+from nova_migration_sm.cannotcheck import CannotCheck
+from nova_migration_sm.cannotcheck import first_line
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
 
@@ -40,8 +42,9 @@ REFUSED = S.MIGRATING
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        '--db-url', default='sqlite://',
-        help='SQLAlchemy URL of the database (default: in-memory SQLite).')
+        '--db-url', default='sqlite://', metavar='URL',
+        help='SQLAlchemy URL of an empty database the demo may write to '
+             '(default: in-memory SQLite).')
 
 
 def _print_move(migration, old, where: str) -> None:
@@ -50,17 +53,40 @@ def _print_move(migration, old, where: str) -> None:
         migration.status, where.split(';')[0]))
 
 
+def _open(text: str) -> str:
+    """Point the DB API at an empty database; its URL, as shown."""
+    from oslo_db import exception as db_exception
+    import sqlalchemy as sa
+
+    from nova_migration_sm.db import api as db
+    from nova_migration_sm import dburl
+
+    url = dburl.parse(text)
+    with dburl.connect(url, read_only=False) as connection:
+        if sa.inspect(connection).has_table('migrations') and \
+                connection.exec_driver_sql(
+                    'SELECT COUNT(*) FROM migrations').scalar():
+            raise CannotCheck(
+                '%s already holds migrations; the demo writes its own: give '
+                'an empty database' % dburl.shown(url))
+    try:
+        db.configure(url.render_as_string(hide_password=False))
+        db.create_schema()
+    except (sa.exc.SQLAlchemyError, db_exception.DBError) as error:
+        raise CannotCheck('%s: %s' % (dburl.shown(url),
+                                      first_line(error))) from None
+    return dburl.shown(url)
+
+
 def run(args: argparse.Namespace) -> int:
     from nova_migration_sm import context as sm_context
-    from nova_migration_sm.db import api as db
     from nova_migration_sm import exceptions
     from nova_migration_sm import machines
     from nova_migration_sm import objects
 
-    db.configure(args.db_url)
-    db.create_schema()
+    shown = _open(args.db_url)
     ctx = sm_context.get_admin_context()
-    print('Database: %s (enforcement: strict)' % args.db_url)
+    print('Database: %s (enforcement: strict)' % shown)
     walked = []
     for title, migration_type, path in FLOWS:
         print('\n%s' % title)

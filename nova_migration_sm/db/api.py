@@ -15,7 +15,7 @@ conditional update.
 
 SQLAlchemy 2 through oslo.db's enginefacade; SQLite by default, any
 SQLAlchemy URL through :func:`configure`. The functions mirror
-``nova/db/main/api.py``; :func:`migration_update` adds ``expected_status``,
+``nova/db/main/api.py``; :func:`migration_update` adds ``expected_statuses``,
 the compare-and-swap that makes a checked status move atomic on every
 backend: the UPDATE only matches while the row holds the status that was
 checked, so a writer with a stale view gets
@@ -36,8 +36,6 @@ from nova_migration_sm.statuses import MigrationStatus
 from nova_migration_sm.statuses import MigrationType
 
 DEFAULT_CONNECTION = 'sqlite://'
-ANY_STATUS = object()
-"""``expected_status`` default: update whatever status the row holds."""
 
 _main_context_manager = None
 
@@ -118,21 +116,22 @@ def migration_create(context, values: dict) -> models.Migration:
 
 
 def migration_update(context, migration_id: int, values: dict,
-                     expected_status=ANY_STATUS) -> models.Migration:
+                     expected_statuses=None) -> models.Migration:
     """Update a migration, soft-deleted or not (as Nova does).
 
-    With ``expected_status``, only while the row still holds that status;
-    otherwise raise :class:`MigrationStatusConflict` and write nothing.
+    With ``expected_statuses``, only while the row holds one of them: one
+    conditional ``UPDATE`` (:func:`cas.update_if_status`), else
+    :class:`MigrationStatusConflict` and nothing is written.
     """
     with _writer(context) as session:
-        if expected_status is not ANY_STATUS:
+        if expected_statuses is not None:
             if not cas.update_if_status(session, models.Migration.__table__,
                                         migration_id, values,
-                                        expected_status):
+                                        expected_statuses):
                 raise exceptions.MigrationNotFound(migration=migration_id)
             session.expire_all()
         migration = _get(context, session, migration_id)
-        if expected_status is ANY_STATUS:
+        if expected_statuses is None:
             migration.update(values)
             session.flush()
         return migration

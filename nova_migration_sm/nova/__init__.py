@@ -12,14 +12,11 @@
 
 """Nova 34.0.0 integration: the checked ``Migration`` 1.9 inside Nova.
 
-Importing :mod:`nova_migration_sm.nova.objects` (Nova's
-``nova.objects.register_all()`` does, with the patch in
-``tools/nova/nova-34.0.0.patch``) registers a ``Migration`` 1.9 that
-subclasses Nova's own 1.8 in ``NovaObjectRegistry``. The registry makes
-``nova.objects.Migration`` that subclass, so every migration Nova builds,
-loads, lists or receives over RPC is checked; ``nova.objects.migration.
-Migration`` stays Nova's class, because Nova's methods call
-``super(Migration, self)``.
+Nova's ``nova.objects.register_all()`` calls
+:func:`nova_migration_sm.nova.objects.register` (with the patch in
+``tools/nova/nova-34.0.0.patch``). Importing this package does nothing by
+itself. :mod:`nova_migration_sm.nova.fixtures` has the fixture Nova's
+tests use to build rows in a status Nova would never create them with.
 
 Nothing in this package is imported by the core: it imports Nova, the core
 does not.

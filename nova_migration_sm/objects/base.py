@@ -18,7 +18,6 @@ Nova's own objects load here and ours load in Nova.
 
 from oslo_utils import versionutils
 from oslo_versionedobjects import base as ovo_base
-from oslo_versionedobjects import exception as ovo_exception
 from oslo_versionedobjects import fields
 
 remotable = ovo_base.remotable
@@ -61,16 +60,3 @@ class NovaObjectSerializer(ovo_base.VersionedObjectSerializer):
     """Serializes the reference objects over oslo.messaging."""
 
     OBJ_BASE_CLASS = NovaObject
-
-
-def raise_on_too_new_values(version, primitive, field, new_values):
-    """Refuse to backport a value the target version does not know.
-
-    Nova's ``nova/objects/base.py:62-68``.
-    """
-    value = primitive.get(field, None)
-    if value in new_values:
-        raise ovo_exception.ObjectActionError(
-            action='obj_make_compatible',
-            reason='%s=%s not supported in version %s' % (
-                field, value, version))

@@ -139,7 +139,11 @@ class Nova34Migration(base.NovaPersistentObject, base.NovaObject):
         self.save()
 
     def status_write_condition(self) -> dict:
-        """No condition: Nova's own save is a blind UPDATE."""
+        """No condition: Nova's own save is a blind UPDATE.
+
+        :class:`~nova_migration_sm.mixin.MigrationStateMachineMixin`
+        overrides it while a checked save writes.
+        """
         return {}
 
     @base.remotable_classmethod
@@ -213,21 +217,14 @@ class Nova34Migration(base.NovaPersistentObject, base.NovaObject):
 
 @base.NovaObjectRegistry.register
 class Migration(mixin.MigrationStateMachineMixin, Nova34Migration):
-    """Nova's ``Migration`` with its status checked by the state machine."""
+    """Nova's ``Migration`` with its status checked by the state machine.
+
+    The mixin brings the 1.9 body: the status field and the backport rule.
+    """
 
     # Version 1.9: status is a MigrationStatusField; create() and save()
     #              check the move against the machine of the type
     VERSION = '1.9'
-
-    fields = dict(Nova34Migration.fields,
-                  status=sm_fields.MigrationStatusField(nullable=True))
-
-    def obj_make_compatible(self, primitive, target_version):
-        super().obj_make_compatible(primitive, target_version)
-        base.raise_on_too_new_values(
-            target_version, primitive, 'status',
-            sm_fields.statuses_unknown_to(
-                versionutils.convert_version_to_tuple(target_version)))
 
 
 @base.NovaObjectRegistry.register

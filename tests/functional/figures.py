@@ -13,31 +13,79 @@
 """Sum the figures the functional tests recorded, per backend.
 
 ``NOVA_MIGRATION_SM_FIGURES_FILE=F stestr run``, then
-``python -m tests.functional.figures F`` prints a Markdown table.
+``python -m tests.functional.figures F`` prints Markdown tables: the flows
+per backend and transport, the racing writers per suite (``library``: the
+reference objects; ``nova``: Nova's objects and DB API), backend and check
+(``on``, or the mutation that broke it), and the faults injected.
 """
 
 import collections
 import json
+import os
 import sys
 
-COLUMNS = ('flows', 'concurrent_writers', 'save_attempts', 'races_lost',
-           'moves_written', 'illegal_persisted')
+FIGURES_ENV = 'NOVA_MIGRATION_SM_FIGURES_FILE'
+
+FLOW_KEY = ('backend', 'transport')
+FLOW_COLUMNS = ('flows',)
+RACE_KEY = ('suite', 'backend', 'check')
+RACE_COLUMNS = ('writers', 'attempts', 'written', 'refused', 'conflicts',
+                'race_moves', 'illegal_persisted', 'lost_updates',
+                'unacknowledged_writes', 'errors')
+FAULT_KEY = ('fault', 'backend', 'transport')
+FAULT_COLUMNS = ('faults', 'acknowledged', 'caller_errors',
+                 'illegal_or_lost')
+MAXIMA = ('writers',)
+"""Columns that show the largest value recorded, not the sum."""
+
+
+def record(**figures) -> None:
+    """Append a JSON line of figures to the figures file, if one is set.
+
+    For the tests that cannot import :mod:`tests.functional.fixtures`
+    (the Nova ones, in Nova's venv); the format is the same.
+    """
+    path = os.environ.get(FIGURES_ENV)
+    if path:
+        with open(path, 'a') as stream:
+            stream.write(json.dumps(figures, sort_keys=True) + '\n')
+
+
+def _table(lines, key, columns) -> list[str]:
+    totals = collections.defaultdict(collections.Counter)
+    for figures in lines:
+        counts = totals[tuple(str(figures.get(k, '')) for k in key)]
+        for column in columns:
+            value = figures.get(column, 0)
+            if column in MAXIMA:
+                counts[column] = max(counts[column], value)
+            else:
+                counts[column] += value
+    if not totals:
+        return []
+    out = ['| %s | %s |' % (' | '.join(key), ' | '.join(columns)),
+           '|' + '---|' * (len(key) + len(columns))]
+    for name, counts in sorted(totals.items()):
+        out.append('| %s | %s |' % (' | '.join(name), ' | '.join(
+            str(counts[column]) for column in columns)))
+    return out
 
 
 def summarize(path: str) -> str:
-    totals = collections.defaultdict(collections.Counter)
+    flows, races, faults = [], [], []
     with open(path) as stream:
         for line in stream:
             figures = json.loads(line)
-            key = (figures['backend'], figures['transport'])
-            for column in COLUMNS:
-                totals[key][column] += figures.get(column, 0)
-    lines = ['| backend | transport | ' + ' | '.join(COLUMNS) + ' |',
-             '|---|---|' + '---|' * len(COLUMNS)]
-    for (backend, transport), counts in sorted(totals.items()):
-        lines.append('| %s | %s | %s |' % (backend, transport, ' | '.join(
-            str(counts[column]) for column in COLUMNS)))
-    return '\n'.join(lines)
+            if 'suite' in figures:
+                races.append(figures)
+            elif 'fault' in figures:
+                faults.append(figures)
+            else:
+                flows.append(figures)
+    tables = [_table(flows, FLOW_KEY, FLOW_COLUMNS),
+              _table(races, RACE_KEY, RACE_COLUMNS),
+              _table(faults, FAULT_KEY, FAULT_COLUMNS)]
+    return '\n\n'.join('\n'.join(table) for table in tables if table)
 
 
 if __name__ == '__main__':

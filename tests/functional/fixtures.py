@@ -27,8 +27,9 @@ and sets the first two):
 ``NOVA_MIGRATION_SM_REQUIRE_SERVERS=1``
     a backend or broker that is missing or unreachable fails the test
     instead of skipping it.
-``PIFPAF_RABBITMQ_NODENAME``, ``PIFPAF_RABBITMQ_HOME``
-    set by ``pifpaf run rabbitmq``; the broker restart test needs them.
+``PIFPAF_RABBITMQ_PORT``, ``_NODENAME``, ``_HOME``
+    set by ``pifpaf run rabbitmq``; the broker restart test needs them
+    (:mod:`tests.functional.broker`).
 ``NOVA_MIGRATION_SM_FIGURES_FILE``
     if set, tests append their figures (JSON lines) to it; see
     ``python -m tests.functional.figures``.
@@ -130,8 +131,10 @@ class ProvisionedDatabase(test_fixtures.OpportunisticDbFixture):
     def _setUp(self) -> None:
         super()._setUp()
         if self._has_db_resource():
-            self.engine = self._get_provisioned_db().engine
-            self.url = self.engine.url.render_as_string(hide_password=False)
+            # NOTE: the URL only; oslo.db's engine stays oslo.db's (a test
+            # that changed a pooled connection would change the next test).
+            url = self._get_provisioned_db().engine.url
+            self.url = url.render_as_string(hide_password=False)
 
 
 class DatabaseTestCase(test_fixtures.OpportunisticDBTestMixin,
@@ -156,7 +159,7 @@ class DatabaseTestCase(test_fixtures.OpportunisticDBTestMixin,
                 for ident in ('default',) + tuple(self.CELLS)]
 
     def provisioned(self, ident: str = 'default') -> ProvisionedDatabase:
-        """One of this test's databases (``url``, ``engine``)."""
+        """One of this test's databases."""
         for database in self._instantiate_fixtures():
             if database.ident == ident:
                 return database
@@ -279,43 +282,6 @@ def _lock_broker(test: testtools.TestCase, url: str) -> None:
     test.addCleanup(os.close, fd)
 
 
-RABBITMQ_BIN = ('/usr/lib/rabbitmq/bin', '/usr/libexec/rabbitmq')
-"""Where pifpaf's driver finds the RabbitMQ commands (Debian's wrappers in
-/usr/sbin switch to the rabbitmq user, who cannot read pifpaf's cookie)."""
-
-
-def broker_restarter():
-    """Stop and start the broker pifpaf runs; None without such a broker.
-
-    The returned function runs ``rabbitmqctl stop_app`` then ``start_app``
-    (what pifpaf's driver does to stop and start a node) and returns
-    whether the broker refused connections in between.
-    """
-    node = os.environ.get('PIFPAF_RABBITMQ_NODENAME')
-    home = os.environ.get('PIFPAF_RABBITMQ_HOME')
-    url = rig.transport_url_from_env()
-    ctl = shutil.which('rabbitmqctl', path=os.pathsep.join(
-        RABBITMQ_BIN + (os.environ.get('PATH', os.defpath),)))
-    if not (node and home and url and ctl):
-        return None
-    env = dict(os.environ, HOME=home)  # the Erlang cookie is there
-
-    def rabbitmqctl(action: str) -> None:
-        subprocess.run([ctl, '-n', node, action], env=env, check=True,
-                       capture_output=True, timeout=120)
-
-    def restart() -> bool:
-        rabbitmqctl('stop_app')
-        try:
-            _check_reachable(url)
-            refused = False
-        except OSError:
-            refused = True
-        rabbitmqctl('start_app')
-        return refused
-    return restart
-
-
 def check_transport(test: testtools.TestCase, needed: bool = False) -> None:
     """Skip (or fail) ``test`` if its RPC server is missing.
 
@@ -339,21 +305,18 @@ def check_transport(test: testtools.TestCase, needed: bool = False) -> None:
 class ConductorProcess(fixtures.Fixture):
     """A conductor in its own process (needs ``RPC_TRANSPORT_URL``).
 
-    ``python -m tests.functional.rig.conductor``; :attr:`api` reaches it
-    (a call waits ``timeout`` seconds for the reply). :meth:`kill` and
-    :meth:`terminate` stop it as a fault would.
+    ``python -m tests.functional.rig.conductor``; :attr:`api` reaches it.
+    :meth:`kill` and :meth:`terminate` stop it as a fault would.
     """
 
     def __init__(self, test: testtools.TestCase, db_url: str,
                  cells: dict | None = None,
-                 extra_args: tuple[str, ...] = (),
-                 timeout: int = rpc_transport.RPC_TIMEOUT) -> None:
+                 extra_args: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.test = test
         self.db_url = db_url
         self.cells = cells or {}
         self.extra_args = extra_args
-        self.timeout = timeout
 
     def _setUp(self) -> None:
         self.transport_url = rig.transport_url_from_env()
@@ -375,9 +338,8 @@ class ConductorProcess(fixtures.Fixture):
             self.test.fail('The conductor process did not start: %r' % line)
         self.transport = rpc_transport.get_transport(self.transport_url)
         self.addCleanup(self.transport.cleanup)
-        self.api = rpc_api.ConductorAPI(rpc_transport.get_client(
-            self.transport, rpc_serializer.RequestContextSerializer(),
-            topic=self.topic, timeout=self.timeout))
+        self.api = rpc_api.get_conductor_api(self.transport,
+                                             topic=self.topic)
 
     def terminate(self, timeout: float = 30) -> int | None:
         if self.process.poll() is None:

@@ -20,6 +20,7 @@ skips the test, or fails it with ``NOVA_MIGRATION_SM_REQUIRE_SERVERS=1``.
 import datetime
 
 from oslo_db.sqlalchemy import test_fixtures
+import sqlalchemy as sa
 
 from nova_migration_sm import audit
 from nova_migration_sm.cmd import cli
@@ -37,7 +38,8 @@ class TestAuditOnServers(fixtures.DatabaseTestCase,
     def setUp(self):
         super().setUp()
         self.url = self.database_url()
-        self.engine = self.provisioned().engine
+        self.engine = sa.create_engine(self.url)
+        self.addCleanup(self.engine.dispose)
         self.now = datetime.datetime(2026, 1, 15, 12, 0, 0)
 
     def test_finds_the_bad_rows(self):

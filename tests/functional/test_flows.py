@@ -333,7 +333,9 @@ class TestEvacuationFlows(fixtures.FunctionalTestCase):
         finishing.status = S.DONE
         return migration, finishing
 
-    def test_nova_race_is_a_conflict_by_default(self):
+    def test_nova_race_is_a_conflict_when_stale_writes_are_refused(self):
+        self.flags.config(detect_stale_writes=True,
+                          group='migration_state_machine')
         migration, finishing = self._race()
         error = self.assertRaises(exceptions.MigrationStatusConflict,
                                   finishing.save)
@@ -341,9 +343,7 @@ class TestEvacuationFlows(fixtures.FunctionalTestCase):
         self.assertEqual(S.COMPLETED, objects.Migration.get_by_uuid(
             self.context, migration.uuid).status)
 
-    def test_nova_race_accepted_without_stale_write_detection(self):
-        self.flags.config(detect_stale_writes=False,
-                          group='migration_state_machine')
+    def test_nova_race_is_a_declared_race_by_default(self):
         migration, finishing = self._race()
         finishing.save()
         self.assertEqual(S.DONE, objects.Migration.get_by_uuid(

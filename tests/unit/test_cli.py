@@ -15,6 +15,7 @@
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,7 +61,9 @@ class TestShow(CommandTestCase):
         self.assertEqual(
             {(src, dst) for src, _, dst in machines.get_machine(T.EVACUATION)}
             | {(diagrams.START, s)
-               for s in machines.initial_statuses(T.EVACUATION)}, edges)
+               for s in machines.initial_statuses(T.EVACUATION)}
+            | {(race[0], race[1]) for race in machines.races(T.EVACUATION)},
+            edges)
 
     def test_dot_of_every_machine(self):
         code, out, _ = self.run_cli('show', '--format', 'dot')
@@ -124,10 +127,23 @@ class TestShow(CommandTestCase):
                                 for m in diagrams.all_machines()),
                          sorted(os.listdir(directory)))
 
-    def test_unknown_type_is_a_usage_error(self):
-        self.useFixture(fixtures.MonkeyPatch('sys.stderr', io.StringIO()))
-        error = self.assertRaises(SystemExit, cli.main, ['show', 'shelve'])
-        self.assertEqual(2, error.code)
+    def test_unknown_type_exits_two(self):
+        code, out, err = self.run_cli('show', 'shelve')
+        self.assertEqual(2, code)
+        self.assertEqual(b'', out)
+        self.assertEqual(
+            "nova-migration-sm show: 'shelve' is not a migration type; the "
+            "types are: migration, resize, live-migration, evacuation\n", err)
+
+    def test_output_dir_keeps_no_file_of_a_failed_render(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        self.useFixture(fixtures.EnvironmentVariable('PATH', directory))
+        code, out, err = self.run_cli('show', '--format', 'svg',
+                                      '--output-dir', directory)
+        self.assertEqual(2, code)
+        self.assertEqual(b'', out)
+        self.assertIn('svg needs Graphviz dot', err)
+        self.assertEqual([], os.listdir(directory))
 
 
 class TestCheck(CommandTestCase):
@@ -166,15 +182,130 @@ class TestCheck(CommandTestCase):
         self.assertEqual(1, self.run_cli(*argv)[0])
         self.assertEqual(0, self.run_cli(*argv, '--cross-cell')[0])
 
-    def test_status_of_another_type(self):
-        code, out, _ = self.run_cli('check', T.RESIZE, S.RUNNING, S.ERROR)
-        self.assertEqual(1, code)
-        self.assertIn("'running' is not a status of this type", out.decode())
+    def test_status_of_another_type_exits_two(self):
+        code, out, err = self.run_cli('check', T.RESIZE, S.RUNNING, S.ERROR)
+        self.assertEqual(2, code)
+        self.assertEqual(b'', out)
+        self.assertIn("'running' is not a status of resize (a status of "
+                      "live-migration)", err)
+
+    def test_misspelt_status_exits_two_with_the_closest(self):
+        for argv, message in (
+                ((T.RESIZE, S.FINISHED, 'confirmd'),
+                 "'confirmd' is not a status of resize; did you mean "
+                 "'confirmed' or 'confirming'?"),
+                ((T.LIVE_MIGRATION, 'runing', S.COMPLETED),
+                 "'runing' is not a status of live-migration; did you mean "
+                 "'running'?"),
+                ((T.EVACUATION, S.DONE, 'Completed'),
+                 "'Completed' is not a status of evacuation; did you mean "
+                 "'completed'?")):
+            code, out, err = self.run_cli('check', *argv)
+            self.assertEqual(2, code, argv)
+            self.assertEqual(b'', out)
+            self.assertEqual('nova-migration-sm check: %s\n' % message, err)
 
     def test_unknown_type(self):
-        code, _, err = self.run_cli('check', 'shelve', '-', S.ACCEPTED)
+        code, _, err = self.run_cli('check', 'live_migration', '-',
+                                    S.ACCEPTED)
         self.assertEqual(2, code)
-        self.assertIn('Unknown migration type', err)
+        self.assertEqual("nova-migration-sm check: 'live_migration' is not a "
+                         "migration type; did you mean 'live-migration' or "
+                         "'migration'?\n",
+                         err)
+
+
+class TestCheckStaleWriters(CommandTestCase):
+    """``--persisted``: a save judged from what the writer saw and holds.
+
+    The expected lines are written out by hand.
+    """
+
+    def _line(self, *argv):
+        code, out, err = self.run_cli('check', *argv)
+        self.assertEqual('', err)
+        line, = out.decode().splitlines()
+        return code, line
+
+    def test_declared_race(self):
+        self.assertEqual(
+            (0, "allowed: evacuation 'pre-migrating' -> 'done' over "
+                "persisted 'completed': a declared race (source compute "
+                "restart), written in Nova by nova/compute/"
+                "resource_tracker.py:2167 finish_evacuation (the "
+                "destination saw pre-migrating)"),
+            self._line(T.EVACUATION, S.PRE_MIGRATING, S.DONE,
+                       '--persisted', S.COMPLETED))
+
+    def test_stale_move_that_is_no_race_is_a_conflict(self):
+        self.assertEqual(
+            (1, "conflict: evacuation 'accepted' -> 'pre-migrating' over "
+                "persisted 'done'; 'done' -> 'pre-migrating' is no declared "
+                "race; a stale writer may only move to 'pre-migrating' "
+                "from: 'completed'"),
+            self._line(T.EVACUATION, S.ACCEPTED, S.PRE_MIGRATING,
+                       '--persisted', S.DONE))
+
+    def test_detect_stale_writes_refuses_the_race(self):
+        code, line = self._line(T.EVACUATION, S.PRE_MIGRATING, S.DONE,
+                                '--persisted', S.COMPLETED,
+                                '--detect-stale-writes')
+        self.assertEqual(1, code)
+        self.assertTrue(line.endswith('detect_stale_writes refuses every '
+                                      'stale write'), line)
+
+    def test_writer_that_never_saw_the_status(self):
+        code, line = self._line(T.EVACUATION, '?', S.DONE, '--persisted',
+                                S.COMPLETED)
+        self.assertEqual(0, code)
+        self.assertTrue(line.startswith(
+            "allowed: evacuation (never seen) -> 'done' over persisted "
+            "'completed': a declared race"), line)
+        self.assertEqual(
+            (1, "refused: live-migration (never seen) -> 'running' over "
+                "persisted 'queued'; allowed lifecycle and race statuses: "
+                "'preparing', 'cancelled', 'error'"),
+            self._line(T.LIVE_MIGRATION, '?', S.RUNNING, '--persisted',
+                       S.QUEUED))
+
+    def test_fresh_writer_is_judged_on_the_lifecycle(self):
+        self.assertEqual(
+            (1, "refused: evacuation 'completed' -> 'pre-migrating'; "
+                "allowed next statuses: none"),
+            self._line(T.EVACUATION, S.COMPLETED, S.PRE_MIGRATING))
+
+
+class TestShowOrder(CommandTestCase):
+    """``show`` lists next statuses in definition order.
+
+    The order of ``machines.next_statuses()`` and of the README.
+    """
+
+    def _next_column(self, migration_type, status):
+        code, out, _ = self.run_cli('show', migration_type)
+        self.assertEqual(0, code)
+        for line in out.decode().splitlines()[2:]:
+            cells = re.split(r'\s{2,}', line.strip())
+            if cells[0] == status:
+                return cells[2]
+        self.fail('no row for %r' % status)
+
+    def test_live_migration_running_by_hand(self):
+        self.assertEqual('running (post-copy), completed, failed, '
+                         'cancelled, error',
+                         self._next_column(T.LIVE_MIGRATION, S.RUNNING))
+
+    def test_every_status_as_next_statuses(self):
+        for m in diagrams.all_machines():
+            migration_type = m.migration_types[0]
+            if m.cross_cell_move:
+                continue
+            for status in m.statuses:
+                self.assertEqual(
+                    ', '.join(machines.next_statuses(migration_type,
+                                                     status)) or '-',
+                    self._next_column(migration_type, status),
+                    (migration_type, status))
 
 
 class TestConsoleScript(testtools.TestCase):

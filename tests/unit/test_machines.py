@@ -17,6 +17,7 @@ The expected edges below are transcribed independently from the Nova
 ``definitions.py`` cannot hide behind the tables derived from it.
 """
 
+import dataclasses
 import itertools
 
 from automaton import exceptions as automaton_exc
@@ -47,8 +48,10 @@ migrating -> error
 post-migrating -> error
 finished -> error
 confirming -> error
-confirmed -> error
 reverting -> error
+""")
+COLD_SAME_CELL_LATE = _pairs("""
+confirmed -> error
 reverted -> error
 error -> failed
 """)
@@ -62,7 +65,6 @@ reverting -> reverted
 pre-migrating -> error
 migrating -> error
 post-migrating -> error
-confirmed -> error
 reverting -> error
 pre-migrating -> finished
 finished -> confirming
@@ -71,22 +73,28 @@ finished -> confirmed
 finished -> reverting
 finished -> error
 confirming -> error
+""")
+COLD_CROSS_CELL_LATE = _pairs("""
+confirmed -> error
 reverted -> error
 error -> failed
+""")
+COLD_CROSS_CELL_RACES = _pairs("""
+migrating -> error
+post-migrating -> error
+reverted -> error
 """)
 
 LIVE = _pairs("""
 accepted -> queued
 accepted -> error
 accepted -> failed
-failed -> error
 queued -> preparing
 queued -> cancelled
 queued -> error
 preparing -> running
 preparing -> cancelled
 preparing -> error
-error -> failed
 running -> running (post-copy)
 running -> completed
 running -> failed
@@ -95,6 +103,10 @@ running -> error
 running (post-copy) -> completed
 running (post-copy) -> failed
 running (post-copy) -> error
+""")
+LIVE_LATE = _pairs("""
+failed -> error
+error -> failed
 completed -> error
 cancelled -> error
 """)
@@ -109,36 +121,88 @@ pre-migrating -> failed
 pre-migrating -> error
 pre-migrating -> completed
 done -> completed
+""")
+EVACUATION_LATE = _pairs("""
+error -> failed
+""")
+EVACUATION_RACES = _pairs("""
 completed -> done
 completed -> pre-migrating
 completed -> failed
 completed -> error
-error -> failed
 """)
 
+NONE = frozenset()
+# (type, cross_cell): (lifecycle, races, initial, terminal)
 EXPECTED = {
-    ('migration', False): (COLD_SAME_CELL, {'pre-migrating'}),
-    ('resize', False): (COLD_SAME_CELL, {'pre-migrating'}),
-    ('migration', True): (COLD_CROSS_CELL, {'pre-migrating'}),
-    ('resize', True): (COLD_CROSS_CELL, {'pre-migrating'}),
-    ('live-migration', False): (LIVE, {'accepted'}),
-    ('live-migration', True): (LIVE, {'accepted'}),
-    ('evacuation', False): (EVACUATION, {'accepted', 'pre-migrating'}),
-    ('evacuation', True): (EVACUATION, {'accepted', 'pre-migrating'}),
+    ('migration', False): (COLD_SAME_CELL | COLD_SAME_CELL_LATE, NONE,
+                           {'pre-migrating'},
+                           {'confirmed', 'reverted', 'error', 'failed'}),
+    ('resize', False): (COLD_SAME_CELL | COLD_SAME_CELL_LATE, NONE,
+                        {'pre-migrating'},
+                        {'confirmed', 'reverted', 'error', 'failed'}),
+    ('migration', True): (COLD_CROSS_CELL | COLD_CROSS_CELL_LATE,
+                          COLD_CROSS_CELL_RACES, {'pre-migrating'},
+                          {'confirmed', 'reverted', 'error', 'failed'}),
+    ('resize', True): (COLD_CROSS_CELL | COLD_CROSS_CELL_LATE,
+                       COLD_CROSS_CELL_RACES, {'pre-migrating'},
+                       {'confirmed', 'reverted', 'error', 'failed'}),
+    ('live-migration', False): (LIVE | LIVE_LATE, NONE, {'accepted'},
+                                {'completed', 'failed', 'cancelled',
+                                 'error'}),
+    ('live-migration', True): (LIVE | LIVE_LATE, NONE, {'accepted'},
+                               {'completed', 'failed', 'cancelled',
+                                'error'}),
+    ('evacuation', False): (EVACUATION | EVACUATION_LATE, EVACUATION_RACES,
+                            {'accepted', 'pre-migrating'},
+                            {'completed', 'failed', 'error'}),
+    ('evacuation', True): (EVACUATION | EVACUATION_LATE, EVACUATION_RACES,
+                           {'accepted', 'pre-migrating'},
+                           {'completed', 'failed', 'error'}),
 }
+ALL = statuses.MigrationStatus.ALL
+
+
+def expected_judgement(key, seen, persisted, to, detect_stale):
+    """The rule of issue 10, written again from its text, naively."""
+    lifecycle, races, initial, _ = EXPECTED[key]
+    states = {s for edge in lifecycle for s in edge}
+
+    def fresh(src, dst):
+        if src is None:
+            return dst in initial
+        return (src, dst) in lifecycle or (src == dst and src in states)
+
+    if seen == machines.UNKNOWN:
+        if fresh(persisted, to):
+            return 'same-value' if persisted == to else 'lifecycle'
+        if (persisted, to) in races:
+            return 'race'
+        return exceptions.InvalidMigrationStatusTransition
+    if not fresh(seen, to):
+        return exceptions.InvalidMigrationStatusTransition
+    if seen == persisted:
+        if seen is None:
+            return 'create'
+        return 'same-value' if seen == to else 'lifecycle'
+    if detect_stale:
+        return exceptions.MigrationStatusConflict
+    if persisted == to:
+        return 'same-value'
+    if (persisted, to) in races:
+        return 'race'
+    return exceptions.MigrationStatusConflict
 
 
 class TestExhaustive(testtools.TestCase):
-    """is_allowed() for every type, cross-cell flag, from and to."""
+    """is_allowed() and judge() for every type, flag, from and to."""
 
     def test_every_pair_of_every_type(self):
         checked = 0
-        for (migration_type, cross_cell), (edges, initial) in \
+        for (migration_type, cross_cell), (edges, _, initial, _) in \
                 EXPECTED.items():
             states = {s for edge in edges for s in edge}
-            for old, new in itertools.product(
-                    (None,) + statuses.MigrationStatus.ALL,
-                    statuses.MigrationStatus.ALL):
+            for old, new in itertools.product((None,) + ALL, ALL):
                 if old is None:
                     expected = new in initial
                 else:
@@ -153,8 +217,41 @@ class TestExhaustive(testtools.TestCase):
                 checked += 1
         self.assertEqual(8 * 19 * 18, checked)
 
+    def test_every_judgement(self):
+        checked = 0
+        for key in EXPECTED:
+            for seen, persisted, to, detect in itertools.product(
+                    (None, machines.UNKNOWN) + ALL, (None,) + ALL, ALL,
+                    (False, True)):
+                expected = expected_judgement(key, seen, persisted, to,
+                                              detect)
+                try:
+                    got = machines.judge(key[0], key[1], seen, persisted,
+                                         to, detect)
+                except (exceptions.InvalidMigrationStatusTransition,
+                        exceptions.MigrationStatusConflict) as error:
+                    got = type(error)
+                self.assertEqual(expected, got, '%s seen=%r persisted=%r '
+                                 'to=%r detect=%s' % (key, seen, persisted,
+                                                      to, detect))
+                checked += 1
+        self.assertEqual(8 * 20 * 19 * 18 * 2, checked)
+
+    def test_races(self):
+        for (migration_type, cross_cell), (_, races, _, _) in \
+                EXPECTED.items():
+            self.assertEqual(races, {
+                (p, to) for p, to, _, _ in
+                machines.races(migration_type, cross_cell)})
+            for persisted, to in itertools.product(ALL, ALL):
+                self.assertEqual(
+                    (persisted, to) in races,
+                    machines.is_race(migration_type, persisted, to,
+                                     cross_cell))
+
     def test_automaton_machine_agrees(self):
-        for (migration_type, cross_cell), (edges, _) in EXPECTED.items():
+        for (migration_type, cross_cell), (edges, _, _, _) in \
+                EXPECTED.items():
             machine = machines.get_machine(migration_type, cross_cell)
             self.assertEqual(edges, {(src, dst) for src, event, dst
                                      in machine})
@@ -164,7 +261,7 @@ class TestExhaustive(testtools.TestCase):
     def test_edge_counts(self):
         self.assertEqual(
             {'migration': 17, 'resize': 17, 'migration+cc': 19,
-             'resize+cc': 19, 'live-migration': 21, 'evacuation': 14},
+             'resize+cc': 19, 'live-migration': 21, 'evacuation': 10},
             {t + ('+cc' if cc else ''): len(list(machines.get_machine(t, cc)))
              for t, cc in machines.machine_keys()})
 
@@ -174,12 +271,64 @@ class TestExhaustive(testtools.TestCase):
                                              'Completed'))
 
     def test_unknown_type_raises(self):
-        error = self.assertRaises(exceptions.UnknownMigrationType,
-                                  machines.is_allowed, 'teleport',
-                                  'accepted', 'queued')
-        self.assertIsInstance(error, ValueError)
-        self.assertIn("'teleport'", str(error))
-        self.assertIn("'live-migration'", str(error))
+        for call in (lambda: machines.is_allowed('teleport', 'accepted',
+                                                 'queued'),
+                     lambda: machines.judge('teleport', False, 'accepted',
+                                            'accepted', 'queued'),
+                     lambda: machines.is_race('teleport', 'done', 'error')):
+            error = self.assertRaises(exceptions.UnknownMigrationType, call)
+            self.assertIsInstance(error, ValueError)
+            self.assertIn("'teleport'", str(error))
+            self.assertIn("'live-migration'", str(error))
+
+
+class TestTerminalMeansTerminal(testtools.TestCase):
+    """A writer that saw an end cannot start the migration again."""
+
+    def test_seen_completed_evacuation_cannot_go_back(self):
+        for to in ('pre-migrating', 'done', 'failed', 'error', 'accepted'):
+            error = self.assertRaises(
+                exceptions.InvalidMigrationStatusTransition, machines.judge,
+                'evacuation', False, 'completed', 'completed', to,
+                migration='m-1')
+            self.assertEqual("Migration m-1 (type evacuation) may not move "
+                             "from status 'completed' to %r; allowed next "
+                             "statuses: none." % to, str(error))
+
+    def test_stale_destination_finishes_after_source_restart(self):
+        # Bug 1764883: the destination saw pre-migrating, the restarted
+        # source wrote completed.
+        self.assertEqual('race', machines.judge(
+            'evacuation', False, 'pre-migrating', 'completed', 'done'))
+
+    def test_stale_writer_still_needs_its_own_move(self):
+        # The destination saw accepted: accepted -> done is no move of its.
+        self.assertRaises(exceptions.InvalidMigrationStatusTransition,
+                          machines.judge, 'evacuation', False, 'accepted',
+                          'completed', 'done')
+
+    def test_undeclared_race_is_a_conflict(self):
+        error = self.assertRaises(
+            exceptions.MigrationStatusConflict, machines.judge,
+            'resize', False, 'pre-migrating', 'confirmed', 'error',
+            migration='m-2')
+        self.assertEqual(
+            "Migration m-2 (type resize) was last seen in status "
+            "'pre-migrating' but the database holds 'confirmed'; the move "
+            "to 'error' was not written. A stale writer may only move to "
+            "'error' from: none.", str(error))
+
+    def test_detect_stale_writes_refuses_a_declared_race(self):
+        self.assertRaises(exceptions.MigrationStatusConflict,
+                          machines.judge, 'evacuation', False,
+                          'pre-migrating', 'completed', 'done', True)
+
+    def test_terminal_statuses_leave_only_for_errors(self):
+        for key in machines.machine_keys():
+            for status in machines.terminal_statuses(*key):
+                self.assertLessEqual(
+                    set(machines.next_statuses(key[0], status, key[1])),
+                    {'error', 'failed'}, key)
 
 
 class TestMachines(testtools.TestCase):
@@ -224,18 +373,24 @@ class TestMachines(testtools.TestCase):
 
 class TestDerivedSets(testtools.TestCase):
 
-    def test_next_statuses(self):
+    def test_next_statuses_in_definition_order(self):
         self.assertEqual(('confirming', 'confirmed', 'reverting', 'error'),
                          machines.next_statuses('resize', 'finished'))
         self.assertEqual(('confirmed', 'reverting', 'error'),
                          machines.next_statuses('resize', 'post-migrating',
                                                 cross_cell_move=True))
+        self.assertEqual(('running (post-copy)', 'completed', 'failed',
+                          'cancelled', 'error'),
+                         machines.next_statuses('live-migration',
+                                                'running'))
         self.assertEqual(('accepted',),
                          machines.next_statuses('live-migration', None))
         self.assertEqual(('error',), machines.next_statuses(
             'live-migration', 'cancelled'))
         self.assertEqual((), machines.next_statuses('live-migration',
                                                     'finished'))
+        self.assertEqual((), machines.next_statuses('evacuation',
+                                                    'completed'))
 
     def test_initial_terminal_in_progress(self):
         self.assertEqual(('pre-migrating',),
@@ -250,8 +405,17 @@ class TestDerivedSets(testtools.TestCase):
         self.assertEqual(('pre-migrating', 'migrating', 'post-migrating',
                           'finished', 'confirming', 'reverting'),
                          machines.in_progress_statuses('resize'))
-        self.assertEqual(('accepted', 'pre-migrating'),
+        # done: rebuilt on the destination, the source still to clean up.
+        self.assertEqual(('accepted', 'pre-migrating', 'done'),
                          machines.in_progress_statuses('evacuation'))
+
+    def test_statuses_before(self):
+        self.assertEqual(('pre-migrating', 'done', 'completed'),
+                         machines.statuses_before('evacuation', 'done'))
+        self.assertEqual(('completed',), machines.statuses_before(
+            'evacuation', 'done', races_only=True))
+        self.assertEqual(('post-migrating', 'finished'),
+                         machines.statuses_before('resize', 'finished'))
 
     def test_nova_in_progress_list_is_wrong_for_live_migration(self):
         # nova/db/main/api.py:3354-3356 lists these for live migrations.
@@ -264,24 +428,31 @@ class TestDerivedSets(testtools.TestCase):
         self.assertIn('compute/manager.py:9917',
                       machines.where('live-migration', 'running',
                                      'completed'))
-        self.assertIn('bug 1764883',
-                      machines.where('evacuation', 'completed', 'done'))
+        self.assertIsNone(machines.where('evacuation', 'completed', 'done'))
+        persisted, to, where, race = machines.race('evacuation', 'completed',
+                                                   'done')
+        self.assertIn('resource_tracker.py:2167', where)
+        self.assertIn('bug 1764883', race)
         self.assertIsNone(machines.where('resize', 'confirmed', 'migrating'))
 
 
 class TestDefinitions(testtools.TestCase):
 
-    def test_every_edge_cites_a_nova_file_and_line(self):
+    def test_every_move_cites_a_nova_file_and_line(self):
         for definition in definitions.DEFINITIONS:
-            for src, dst, where in definition.edges:
+            for src, dst, where in definition.lifecycle:
                 self.assertRegex(where, r'[a-z_/]+\.py:\d+',
                                  '%s -> %s' % (src, dst))
+            for persisted, dst, where, race in definition.races:
+                self.assertRegex(where, r'[a-z_/]+\.py:\d+')
+                self.assertRegex(race, r'[a-z_/]+\.py:\d+')
 
-    def test_no_duplicate_edges_and_no_self_loops(self):
+    def test_no_duplicate_moves_and_no_self_loops(self):
         for definition in definitions.DEFINITIONS:
-            pairs = [(src, dst) for src, dst, _ in definition.edges]
-            self.assertEqual(len(pairs), len(set(pairs)))
-            self.assertFalse([p for p in pairs if p[0] == p[1]])
+            for pairs in ([(src, dst) for src, dst, _ in definition.lifecycle],
+                          [(p, dst) for p, dst, _, _ in definition.races]):
+                self.assertEqual(len(pairs), len(set(pairs)))
+                self.assertFalse([p for p in pairs if p[0] == p[1]])
 
     def test_terminal_statuses_are_states(self):
         for key in machines.machine_keys():
@@ -290,11 +461,46 @@ class TestDefinitions(testtools.TestCase):
 
     def test_only_declared_statuses_are_spelled(self):
         for definition in definitions.DEFINITIONS:
-            for src, dst, _ in definition.edges:
+            for src, dst, _ in definition.lifecycle:
                 self.assertIn(dst, statuses.MigrationStatus.ALL)
                 self.assertIn(src, (None,) + statuses.MigrationStatus.ALL)
+            for persisted, dst, _, _ in definition.races:
+                self.assertIn(persisted, statuses.MigrationStatus.ALL)
+                self.assertIn(dst, statuses.MigrationStatus.ALL)
 
     def test_status_strings_fit_nova_column_and_are_unique(self):
         self.assertEqual(18, len(set(statuses.MigrationStatus.ALL)))
         for status in statuses.MigrationStatus.ALL:
             self.assertLessEqual(len(status), 255)
+        self.assertNotIn(machines.UNKNOWN, statuses.MigrationStatus.ALL)
+
+
+class TestValidate(testtools.TestCase):
+    """A definition that breaks "terminal means terminal" does not build."""
+
+    def _definition(self, **changes):
+        return dataclasses.replace(definitions.EVACUATION, **changes)
+
+    def test_edge_out_of_a_terminal_status(self):
+        broken = self._definition(edges=definitions.EVACUATION.edges + (
+            ('completed', 'pre-migrating', 'x.py:1'),))
+        error = self.assertRaises(ValueError, machines.build_machine, broken)
+        self.assertIn('edge completed -> pre-migrating leaves a terminal '
+                      'status', str(error))
+
+    def test_late_edge_into_a_status_that_is_no_error(self):
+        broken = self._definition(late=(('completed', 'done', 'x.py:1'),))
+        error = self.assertRaises(ValueError, machines.build_machine, broken)
+        self.assertIn('late edge completed -> done', str(error))
+
+    def test_race_no_fresh_writer_takes(self):
+        broken = self._definition(races=(
+            ('completed', 'accepted', 'x.py:1', 'y.py:2'),))
+        error = self.assertRaises(ValueError, machines.build_machine, broken)
+        self.assertIn('no fresh writer moves to accepted', str(error))
+
+    def test_same_value_race(self):
+        broken = self._definition(races=(
+            ('done', 'done', 'x.py:1', 'y.py:2'),))
+        error = self.assertRaises(ValueError, machines.build_machine, broken)
+        self.assertIn('done -> done is a same-value write', str(error))

@@ -15,13 +15,15 @@
 Random sequences of create / assign / save / reload over every migration
 type, cross-cell included, with two handles (objects) per record so one
 of them is often stale, run against SQLite and checked step by step
-against a model built from :func:`machines.is_allowed`.
+against a model: the rule and the tables transcribed a second time in
+``tests/unit/test_machines.py`` (never the code under test).
 
 Invariants after every step: each persisted history (the statuses the row
-was seen to hold) is a path of its machine; a refused or conflicting save
-changed nothing in the database; every object stays usable after an
-error. ``NOVA_MIGRATION_SM_HYPOTHESIS_EXAMPLES`` sets the number of
-examples (default 100).
+was seen to hold) is a path of lifecycle moves and declared races taken by
+stale writers; a refused or conflicting save changed nothing in the
+database; every object stays usable after an error.
+``NOVA_MIGRATION_SM_HYPOTHESIS_EXAMPLES`` sets the number of examples
+(default 100).
 """
 
 import os
@@ -34,24 +36,27 @@ from testtools import content
 from nova_migration_sm import context as sm_context
 from nova_migration_sm.db import api as db
 from nova_migration_sm import exceptions
-from nova_migration_sm import machines
 from nova_migration_sm import objects
 from nova_migration_sm.statuses import MigrationStatus
 from tests.unit import base
+from tests.unit import test_machines as transcribed
 
 EXAMPLES = int(os.environ.get('NOVA_MIGRATION_SM_HYPOTHESIS_EXAMPLES', 100))
 # NOTE: derandomized by default so that every run explores the same
-# examples and the branch-coverage check below cannot flake; set
+# examples and the branch-coverage check below cannot flake (every choice
+# is drawn from hypothesis, none from hash() or the clock); set
 # NOVA_MIGRATION_SM_HYPOTHESIS_RANDOM=1 to explore new ones.
 DERANDOMIZE = not os.environ.get('NOVA_MIGRATION_SM_HYPOTHESIS_RANDOM')
-KEYS = machines.machine_keys()
+KEYS = tuple(sorted(transcribed.EXPECTED))
 HANDLES = 2
 
 
-def _edges(key) -> frozenset:
-    """The machine's edges, read from the automaton machine itself."""
-    return frozenset((src, dst)
-                     for src, _, dst in machines.get_machine(*key))
+def _next(key, seen) -> list:
+    """The transcribed lifecycle moves out of ``seen``, sorted."""
+    lifecycle, _, initial, _ = transcribed.EXPECTED[key]
+    if seen is None:
+        return sorted(initial)
+    return sorted(dst for src, dst in lifecycle if src == seen)
 
 
 class _Handle:
@@ -69,7 +74,7 @@ class _Record:
         self.key = key
         self.id = migration.id
         self.persisted = migration.status
-        self.history = [migration.status]
+        self.history = [(migration.status, 'create')]
         self.handles = [_Handle(migration)] + [
             _Handle(objects.Migration.get_by_id(migration._context,
                                                 migration.id))
@@ -87,9 +92,10 @@ class MigrationSaves(stateful.RuleBasedStateMachine):
         db.create_schema()
         self.context = sm_context.get_admin_context()
         self.all_records: list[_Record] = []
-        self.stats = {'saved': 0, 'refused': 0, 'conflicts': 0}
+        self.stats = {'saved': 0, 'races': 0, 'refused': 0, 'conflicts': 0}
 
-    TOTALS = {'examples': 0, 'saved': 0, 'refused': 0, 'conflicts': 0}
+    TOTALS = {'examples': 0, 'saved': 0, 'races': 0, 'refused': 0,
+              'conflicts': 0}
 
     def teardown(self) -> None:
         db.dispose(db._manager(None))
@@ -109,7 +115,8 @@ class MigrationSaves(stateful.RuleBasedStateMachine):
             instance_uuid='00000000-0000-4000-8000-%012d' % len(
                 self.all_records),
             old_instance_type_id=1, new_instance_type_id=1)
-        if machines.is_allowed(migration_type, None, status, cross_cell):
+        if transcribed.expected_judgement(key, None, None, status,
+                                          False) == 'create':
             migration.create()
             record = _Record(key, migration)
             self.all_records.append(record)
@@ -119,6 +126,13 @@ class MigrationSaves(stateful.RuleBasedStateMachine):
         self.assertFalse(migration.obj_attr_is_set('id'))
         return stateful.multiple()
 
+    @stateful.rule(target=records, key=st.sampled_from(KEYS),
+                   choice=st.integers(0, 1))
+    def create_initial(self, key, choice):
+        """A record in one of its initial statuses, so flows get going."""
+        initial = sorted(transcribed.EXPECTED[key][2])
+        return self.create(key, initial[choice % len(initial)])
+
     @stateful.rule(record=records, handle=st.integers(0, HANDLES - 1),
                    status=st.sampled_from(MigrationStatus.ALL))
     def assign(self, record, handle, status):
@@ -127,15 +141,32 @@ class MigrationSaves(stateful.RuleBasedStateMachine):
         state.pending = status
 
     @stateful.rule(record=records, handle=st.integers(0, HANDLES - 1),
-                   status=st.sampled_from(MigrationStatus.ALL))
-    def assign_next(self, record, handle, status):
-        """Mostly moves the machine allows, so flows get deep."""
+                   choice=st.integers(0, 17))
+    def assign_next(self, record, handle, choice):
+        """Mostly moves the lifecycle allows, so flows get deep."""
         state = record.handles[handle]
-        allowed = machines.next_statuses(*record.key[:1], state.seen,
-                                         record.key[1])
+        allowed = _next(record.key, state.seen)
         if allowed:
-            status = allowed[hash(status) % len(allowed)]
-        self.assign(record, handle, status)
+            self.assign(record, handle, allowed[choice % len(allowed)])
+
+    @stateful.rule(record=records, handle=st.integers(0, HANDLES - 1),
+                   choice=st.integers(0, 17))
+    def assign_race(self, record, handle, choice):
+        """A move that is a declared race from what the row holds now."""
+        lifecycle, races, _, _ = transcribed.EXPECTED[record.key]
+        state = record.handles[handle]
+        targets = sorted(to for persisted, to in races
+                         if persisted == record.persisted and
+                         (state.seen, to) in lifecycle)
+        if targets:
+            self.assign(record, handle, targets[choice % len(targets)])
+
+    @stateful.rule(record=records, handle=st.integers(0, HANDLES - 1),
+                   choice=st.integers(0, 17))
+    def advance(self, record, handle, choice):
+        """assign_next then save, in one step: deep flows, stale views."""
+        self.assign_next(record, handle, choice)
+        self.save(record, handle)
 
     @stateful.rule(record=records, handle=st.integers(0, HANDLES - 1))
     def save(self, record, handle):
@@ -147,29 +178,27 @@ class MigrationSaves(stateful.RuleBasedStateMachine):
             state.seen = record.persisted
             self.assertEqual(record.persisted, state.migration.status)
             return
-        # The move is checked from what this object last saw; only an
-        # allowed move reaches the compare-and-swap write.
-        if not machines.is_allowed(migration_type, state.seen,
-                                   state.pending, cross_cell):
-            error = self.assertRaises(
-                exceptions.InvalidMigrationStatusTransition,
-                state.migration.save)
-            self.assertEqual((state.seen, state.pending),
-                             (error.kwargs['from_status'],
-                              error.kwargs['to_status']))
+        # The model: the rule of issue 10, transcribed a second time.
+        expected = transcribed.expected_judgement(
+            record.key, state.seen, record.persisted, state.pending, False)
+        if expected is exceptions.InvalidMigrationStatusTransition:
+            error = self.assertRaises(expected, state.migration.save)
+            self.assertEqual(state.pending, error.kwargs['to_status'])
             self.stats['refused'] += 1
-        elif state.seen != record.persisted:
-            error = self.assertRaises(exceptions.MigrationStatusConflict,
-                                      state.migration.save)
+        elif expected is exceptions.MigrationStatusConflict:
+            error = self.assertRaises(expected, state.migration.save)
             self.assertEqual(record.persisted, error.kwargs['actual'])
             self.stats['conflicts'] += 1
         else:
             state.migration.save()
+            if record.persisted != state.pending:
+                record.history.append((state.pending, expected))
             record.persisted = state.seen = state.pending
             state.pending = None
             self.assertEqual(record.persisted, state.migration.status)
             self.assertEqual(set(), state.migration.obj_what_changed())
             self.stats['saved'] += 1
+            self.stats['races'] += expected == 'race'
         if state.pending is not None:
             # Refused or conflicting: the object keeps the move pending.
             self.assertEqual(state.pending, state.migration.status)
@@ -189,16 +218,15 @@ class MigrationSaves(stateful.RuleBasedStateMachine):
             stored = db.migration_get(self.context, record.id).status
             # A refused or conflicting save changed nothing.
             self.assertEqual(record.persisted, stored)
-            if stored != record.history[-1]:
-                record.history.append(stored)
+            self.assertEqual(record.history[-1][0], stored)
             self.assert_path(record)
 
     def assert_path(self, record):
-        self.assertIn(record.history[0], machines.initial_statuses(
-            *record.key))
-        edges = _edges(record.key)
-        for move in zip(record.history, record.history[1:]):
-            self.assertIn(move, edges)
+        lifecycle, races, initial, _ = transcribed.EXPECTED[record.key]
+        self.assertIn(record.history[0][0], initial)
+        for (old, _), (new, kind) in zip(record.history, record.history[1:]):
+            self.assertIn((old, new), races if kind == 'race'
+                          else lifecycle)
 
     def assertRaises(self, error_class, func, *args):
         try:
@@ -229,5 +257,5 @@ class TestMigrationSaveProperties(base.TestCase):
         self.addDetail('totals', content.json_content(totals))
         # The interesting branches were all taken, not only the happy one.
         if EXAMPLES >= 50 and DERANDOMIZE:
-            for name in ('saved', 'refused', 'conflicts'):
+            for name in ('saved', 'races', 'refused', 'conflicts'):
                 self.assertGreater(totals[name], 0, name)

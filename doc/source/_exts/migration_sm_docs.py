@@ -28,6 +28,7 @@ from sphinx.ext import graphviz
 from sphinx.util import docutils as sphinx_docutils
 from sphinx.util import nodes as sphinx_nodes
 
+from nova_migration_sm import definitions
 from nova_migration_sm import diagrams
 
 
@@ -72,17 +73,22 @@ class StateTable(_MachineDirective):
         machine = self.machine()
         lines = ['.. list-table::', '   :header-rows: 1', '',
                  '   * - status', '     - marks',
-                 '     - allowed next statuses']
+                 '     - allowed next statuses',
+                 '     - race moves (stale writers only)']
         for status in machine.statuses:
             marks = [mark for mark, member in (
                 ('initial', status in machine.initial),
                 ('terminal', status in machine.terminal),
                 ('error', status in diagrams.ERROR_STATUSES)) if member]
             nexts = [dst for src, dst, _ in machine.edges if src == status]
+            races = ['``%s`` (%s)' % (dst, definitions.race_name(race))
+                     for persisted, dst, _, race in machine.races
+                     if persisted == status]
             lines += ['   * - :term:`%s`' % status,
                       '     - %s' % (', '.join(marks) or '-'),
                       '     - %s' % (', '.join(
-                          '``%s``' % s for s in nexts) or '-')]
+                          '``%s``' % s for s in nexts) or '-'),
+                      '     - %s' % (', '.join(races) or '-')]
         return self.parse(lines)
 
 
@@ -107,6 +113,10 @@ class StatusGlossary(_MachineDirective):
                         else 'from ``%s``' % src)
                 lines.append('      * %s, %s: ``nova/%s``' % (
                     machine.title, move, where))
+            for machine, persisted, where, race in entry.races:
+                lines.append('      * %s, race over ``%s`` (%s): '
+                             '``nova/%s``' % (machine.title, persisted,
+                                              race, where))
             lines.append('')
         return self.parse(lines)
 
