@@ -35,7 +35,7 @@ from nova_migration_sm import objects
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
 
-URLS_ENV = 'NOVA_MIGRATION_SM_TEST_DB_URLS'
+URLS_ENV = 'OS_TEST_DBAPI_ADMIN_CONNECTION'
 
 
 @contextlib.contextmanager
@@ -60,7 +60,7 @@ def private_database(backend: str):
 
 
 def server_backends() -> list[str]:
-    """Server backends named in ``NOVA_MIGRATION_SM_TEST_DB_URLS``."""
+    """Server backends named in ``OS_TEST_DBAPI_ADMIN_CONNECTION``."""
     found = []
     for url in os.environ.get(URLS_ENV, '').split(';'):
         for backend in ('postgresql', 'mysql'):

@@ -96,7 +96,7 @@ def remote_row(number: int, rounds: int) -> harness.Row | None:
     url = os.environ.get('RPC_TRANSPORT_URL')
     if not url:
         return None
-    from nova_migration_sm.rpc import conductor as rpc_conductor
+    from tests.functional.rig import conductor as rpc_conductor
     backends = persistence.server_backends()
     backend = backends[0] if backends else 'sqlite'
     with persistence.private_database(backend) as db_url:

@@ -16,9 +16,9 @@ A "compute" process sets ``NovaObject.indirection_api`` to a
 :class:`~nova_migration_sm.rpc.api.ConductorAPI`; its ``Migration``
 ``create()``/``save()``/``get_by_*()`` then run in the conductor
 (:class:`~nova_migration_sm.rpc.manager.ConductorManager`), which holds the
-database. Over oslo.messaging (``RPC_TRANSPORT_URL``, RabbitMQ) or, by
-default, through an in-process channel that round-trips every call through
-the same serializer and JSON without oslo.messaging.
+database, over oslo.messaging (RabbitMQ). Install the ``rpc`` extra:
+``pip install 'nova-migration-sm[rpc]'``. The processes the tests run (a
+conductor, an old 1.8 service) live in ``tests/functional/rig``.
 """
 
 TOPIC = 'nova_migration_sm_conductor'
@@ -27,6 +27,3 @@ TOPIC = 'nova_migration_sm_conductor'
 ALLOWED_EXMODS = ('nova_migration_sm.exceptions',
                   'oslo_versionedobjects.exception')
 """Exception modules the caller rebuilds from a remote failure."""
-
-TRANSPORT_URL_ENV = 'RPC_TRANSPORT_URL'
-"""Environment variable naming the oslo.messaging transport URL."""

@@ -14,14 +14,10 @@
 
 ``nova/conductor/rpcapi.py`` (Nova 34.0.0): set an instance as
 ``NovaObject.indirection_api`` and remotable methods run in the
-conductor. Its client is an oslo.messaging ``RPCClient`` or, when no
-transport URL is given, a :class:`LocalClient` that calls an in-process
-:class:`~nova_migration_sm.rpc.manager.ConductorManager` through the same
-serializers and a JSON round trip (``fake:/`` costs 50 ms a call).
+conductor. Its client is an oslo.messaging ``RPCClient``, or anything
+with the same ``prepare()``/``call()`` (the tests use an in-process one).
 """
 
-import oslo_messaging
-from oslo_serialization import jsonutils
 from oslo_versionedobjects import base as ovo_base
 
 from nova_migration_sm import rpc
@@ -44,47 +40,6 @@ def unremote(error: BaseException) -> BaseException:
             cls.__module__.endswith(_REMOTE_POSTFIX)):
         error.__class__ = cls.__bases__[0]
     return error
-
-
-class LocalClient:
-    """An in-process stand-in for an oslo.messaging ``RPCClient``.
-
-    Every call goes through the caller's serializer, JSON, the
-    conductor's serializer and back, as over a real transport, and the
-    endpoint serves it in the calling thread.
-    """
-
-    def __init__(self, endpoint=None, serializer=None) -> None:
-        self.endpoint = endpoint or rpc_manager.ConductorManager()
-        self.serializer = (serializer or
-                           rpc_serializer.RequestContextSerializer())
-        self.server_serializer = rpc_manager.ConductorSerializer()
-
-    def prepare(self, **kwargs) -> 'LocalClient':
-        return self
-
-    def can_send_version(self, version: str) -> bool:
-        return True
-
-    @staticmethod
-    def _wire(value):
-        return jsonutils.loads(jsonutils.dumps(value))
-
-    def call(self, context, method: str, **kwargs):
-        wire_ctxt = self._wire(self.serializer.serialize_context(context))
-        wire_args = {name: self._wire(self.serializer.serialize_entity(
-            context, value)) for name, value in kwargs.items()}
-        with rpc_manager.serving():
-            server = self.server_serializer
-            ctxt = server.deserialize_context(wire_ctxt)
-            args = {name: server.deserialize_entity(ctxt, value)
-                    for name, value in wire_args.items()}
-            try:
-                result = getattr(self.endpoint, method)(ctxt, **args)
-            except oslo_messaging.ExpectedException as wrapped:
-                raise wrapped.exc_info[1]
-            wire_result = self._wire(server.serialize_entity(ctxt, result))
-        return self.serializer.deserialize_entity(context, wire_result)
 
 
 class ConductorAPI(ovo_base.VersionedObjectIndirectionAPI):
@@ -123,11 +78,9 @@ class ConductorAPI(ovo_base.VersionedObjectIndirectionAPI):
                           objinst=objinst, object_versions=object_versions)
 
 
-def get_conductor_api(transport=None, topic: str = rpc.TOPIC,
+def get_conductor_api(transport, topic: str = rpc.TOPIC,
                       serializer=None) -> ConductorAPI:
-    """A :class:`ConductorAPI` over ``transport``, or in-process if None."""
+    """A :class:`ConductorAPI` over an oslo.messaging ``transport``."""
     serializer = serializer or rpc_serializer.RequestContextSerializer()
-    if transport is None:
-        return ConductorAPI(LocalClient(serializer=serializer))
     return ConductorAPI(rpc_transport.get_client(transport, serializer,
                                                  topic=topic))

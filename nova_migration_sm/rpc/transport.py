@@ -17,10 +17,6 @@ including the ones it only registers on the global ``CONF``; its
 ``ConfFixture`` registers them all.
 """
 
-import os
-import signal
-import threading
-
 from oslo_config import cfg
 import oslo_messaging
 from oslo_messaging import conffixture
@@ -29,11 +25,6 @@ from nova_migration_sm import rpc
 
 RPC_TIMEOUT = 30
 """Seconds a call waits for the conductor."""
-
-
-def transport_url_from_env() -> str | None:
-    """``RPC_TRANSPORT_URL``, or None for the in-process default."""
-    return os.environ.get(rpc.TRANSPORT_URL_ENV) or None
 
 
 def make_conf() -> cfg.ConfigOpts:
@@ -69,16 +60,3 @@ def get_server(transport, endpoints, serializer, topic: str = rpc.TOPIC,
         transport, target, endpoints, executor='threading',
         serializer=serializer,
         access_policy=oslo_messaging.DefaultRPCAccessPolicy)
-
-
-def serve_until_signalled(topic: str, stop) -> None:
-    """Print ``READY <topic>``, wait for SIGTERM or SIGINT, call ``stop``."""
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
-    print('READY %s' % topic, flush=True)
-    try:
-        while not stopping.wait(1):
-            pass
-    finally:
-        stop()

@@ -12,23 +12,20 @@
 
 """Restart the RabbitMQ broker of ``RPC_TRANSPORT_URL``, and prove it.
 
-Two ways, whichever started the broker:
-
-* pifpaf (``pifpaf run rabbitmq``, which exports ``<PREFIX>_RABBITMQ_PORT``,
-  ``_NODENAME`` and ``_HOME``): ``rabbitmqctl stop_app`` then
-  ``start_app``; the broker closes every connection and its listener, the
-  Erlang VM (and so its PID) stays.
-* ``tools/ci-services.sh restart rabbitmq`` (as root): a new broker
-  process, whose PID ``ci-services.sh status`` reports.
+The broker is pifpaf's (``pifpaf run rabbitmq``, as ``tools/test-servers.sh``
+runs it, which exports ``<PREFIX>_RABBITMQ_PORT``, ``_NODENAME`` and
+``_HOME``): ``rabbitmqctl stop_app`` then ``start_app``, as pifpaf's driver
+stops and starts a node; the broker closes every connection and its
+listener, the Erlang VM (and so its PID) stays. pifpaf has no command
+for it, hence rabbitmqctl.
 
 While it restarts, a thread knocks on the AMQP port: :attr:`Restart.
 went_down` says whether the port refused a connection in between, which
-neither way can fake.
+the restart cannot fake.
 """
 
 import dataclasses
 import os
-import re
 import socket
 import subprocess
 import threading
@@ -39,8 +36,6 @@ from sqlalchemy.engine import url as sa_url
 RABBITMQCTL = '/usr/lib/rabbitmq/bin/rabbitmqctl'
 """The real script, as pifpaf runs it (Debian's ``/usr/sbin`` wrapper
 switches to the rabbitmq user and its home when run as root)."""
-SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), 'tools', 'ci-services.sh')
 
 
 class CannotRestart(Exception):
@@ -85,18 +80,6 @@ def _ctl(broker: dict, *args: str) -> str:
         check=True, capture_output=True, text=True, timeout=120).stdout
 
 
-def _ci_services_pid(port: int) -> str | None:
-    """The broker PID ``ci-services.sh status`` reports on ``port``."""
-    if os.geteuid() != 0 or not os.path.exists(SCRIPT):
-        return None
-    status = subprocess.run(['bash', SCRIPT, 'status', 'rabbitmq'],
-                            capture_output=True, text=True, timeout=60)
-    match = re.search(r'up \(pid (\d+), [\d.]+:(\d+)\)', status.stdout)
-    if match and int(match.group(2)) == port:
-        return match.group(1)
-    return None
-
-
 class _Knocker(threading.Thread):
     """Connects to the port every 50 ms; notes a refusal."""
 
@@ -115,19 +98,18 @@ class _Knocker(threading.Thread):
                 self.refused = True
 
 
-def _find(port: int) -> tuple[dict | None, str | None]:
+def _find(port: int) -> dict:
     pifpaf = _pifpaf(port)
-    pid = None if pifpaf else _ci_services_pid(port)
-    if pifpaf is None and pid is None:
-        raise CannotRestart('no pifpaf environment and no ci-services.sh '
-                            'broker on port %d' % port)
-    return pifpaf, pid
+    if pifpaf is None:
+        raise CannotRestart('no broker started by pifpaf on port %d (no '
+                            '<PREFIX>_RABBITMQ_PORT=%d)' % (port, port))
+    return pifpaf
 
 
 def how(transport_url: str) -> str:
     """How :func:`restart` would restart it; :class:`CannotRestart`."""
-    pifpaf, _ = _find(_port(transport_url))
-    return 'pifpaf' if pifpaf else 'ci-services.sh'
+    _find(_port(transport_url))
+    return 'pifpaf'
 
 
 def restart(transport_url: str) -> Restart:
@@ -136,24 +118,17 @@ def restart(transport_url: str) -> Restart:
     A failed restart command raises ``subprocess.CalledProcessError``.
     """
     port = _port(transport_url)
-    pifpaf, pid = _find(port)
+    pifpaf = _find(port)
     knocker = _Knocker(port)
     knocker.start()
     try:
-        if pifpaf:
-            before = _ctl(pifpaf, 'eval', 'os:getpid().').strip()
-            _ctl(pifpaf, 'stop_app')
-            time.sleep(0.5)
-            _ctl(pifpaf, 'start_app')
-            _ctl(pifpaf, 'await_startup')
-            after = _ctl(pifpaf, 'eval', 'os:getpid().').strip()
-            mechanism = 'pifpaf: rabbitmqctl stop_app, start_app'
-        else:
-            before = pid
-            subprocess.run(['bash', SCRIPT, 'restart', 'rabbitmq'],
-                           check=True, capture_output=True, timeout=300)
-            after = _ci_services_pid(port)
-            mechanism = 'ci-services.sh restart rabbitmq'
+        before = _ctl(pifpaf, 'eval', 'os:getpid().').strip()
+        _ctl(pifpaf, 'stop_app')
+        time.sleep(0.5)
+        _ctl(pifpaf, 'start_app')
+        _ctl(pifpaf, 'await_startup')
+        after = _ctl(pifpaf, 'eval', 'os:getpid().').strip()
+        mechanism = 'pifpaf: rabbitmqctl stop_app, start_app'
     finally:
         knocker.stopping.set()
         knocker.join()

@@ -12,19 +12,24 @@
 
 """Reusable fixtures of the functional tests: databases, conductors, walks.
 
-Environment:
+Environment (``tools/test-servers.sh CMD`` starts the servers with pifpaf
+and sets the first two):
 
-``NOVA_MIGRATION_SM_TEST_DB_URLS``
-    ``;``-separated SQLAlchemy URLs; every test class runs once per URL
-    (testscenarios). Default: SQLite in a temporary file. For PostgreSQL
-    and MySQL/MariaDB the URL names a database the user may create
-    databases from: each test class gets a fresh random one, dropped when
-    the test process exits. ``sqlite://`` means a temporary file.
+``OS_TEST_DBAPI_ADMIN_CONNECTION``
+    oslo.db's ``;``-separated admin URLs, one per backend (``sqlite``,
+    ``postgresql``, ``mysql``); unset: oslo.db's opportunistic
+    ``openstack_citest`` URLs on localhost. Every test class runs once per
+    backend (testscenarios); oslo.db's provisioning gives it a fresh
+    random database on that backend, and the schema is dropped after each
+    test. SQLite is always a file (a conductor process opens it too).
 ``RPC_TRANSPORT_URL``
     oslo.messaging URL (RabbitMQ) of the conductor; default: in-process.
 ``NOVA_MIGRATION_SM_REQUIRE_SERVERS=1``
-    a configured server that cannot be reached fails the test instead of
-    skipping it.
+    a backend or broker that is missing or unreachable fails the test
+    instead of skipping it.
+``PIFPAF_RABBITMQ_PORT``, ``_NODENAME``, ``_HOME``
+    set by ``pifpaf run rabbitmq``; the broker restart test needs them
+    (:mod:`tests.functional.broker`).
 ``NOVA_MIGRATION_SM_FIGURES_FILE``
     if set, tests append their figures (JSON lines) to it; see
     ``python -m tests.functional.figures``.
@@ -46,8 +51,9 @@ import warnings
 
 import fixtures
 from oslo_config import fixture as config_fixture
+from oslo_db.sqlalchemy import provision
+from oslo_db.sqlalchemy import test_fixtures
 from oslo_utils import uuidutils
-import sqlalchemy as sa
 from sqlalchemy.engine import url as sa_url
 import testtools
 from testtools import content
@@ -60,16 +66,17 @@ from nova_migration_sm import objects
 from nova_migration_sm.objects import base as objects_base
 from nova_migration_sm import rpc
 from nova_migration_sm.rpc import api as rpc_api
-from nova_migration_sm.rpc import conductor as rpc_conductor
 from nova_migration_sm.rpc import manager as rpc_manager
 from nova_migration_sm.rpc import serializer as rpc_serializer
 from nova_migration_sm.rpc import transport as rpc_transport
 from nova_migration_sm.statuses import MigrationType
+from tests.functional import rig
+from tests.functional.rig import conductor as rig_conductor
 
-DB_URLS_ENV = 'NOVA_MIGRATION_SM_TEST_DB_URLS'
 REQUIRE_ENV = 'NOVA_MIGRATION_SM_REQUIRE_SERVERS'
 FIGURES_ENV = 'NOVA_MIGRATION_SM_FIGURES_FILE'
-DEFAULT_DB_URL = 'sqlite://'
+BACKENDS = ('sqlite', 'postgresql', 'mysql')
+"""oslo.db's backend names; ``mysql`` is MariaDB in CI."""
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 
@@ -78,18 +85,10 @@ def servers_required() -> bool:
     return os.environ.get(REQUIRE_ENV, '') not in ('', '0')
 
 
-def backend_urls() -> list[str]:
-    raw = os.environ.get(DB_URLS_ENV, '') or DEFAULT_DB_URL
-    return [url.strip() for url in raw.split(';') if url.strip()]
-
-
-def backend_name(url: str) -> str:
-    return sa_url.make_url(url).get_backend_name()
-
-
-def scenarios() -> list[tuple[str, dict]]:
-    """One testscenarios scenario per configured database."""
-    return [(backend_name(url), {'db_url': url}) for url in backend_urls()]
+def scenarios(backends: tuple[str, ...] = BACKENDS
+              ) -> list[tuple[str, dict]]:
+    """One testscenarios scenario per database backend."""
+    return [(backend, {'DRIVER': backend}) for backend in backends]
 
 
 def unavailable(test: testtools.TestCase, what: str, error) -> None:
@@ -102,108 +101,116 @@ def unavailable(test: testtools.TestCase, what: str, error) -> None:
 
 # -- databases --------------------------------------------------------------
 
-_DATABASES: dict[tuple[str, str], str] = {}
-_DROP: list = []
-_TMPDIR = None
-_CONFIGURED_URL = None
-_LOCK = threading.Lock()
+def _sqlite_on_disk() -> None:
+    """Make oslo.db provision SQLite databases as files, not in memory.
 
-
-def _random_name() -> str:
-    return 'nmsm_' + uuid.uuid4().hex[:12]
-
-
-def _admin_engine(url):
-    return sa.create_engine(url, isolation_level='AUTOCOMMIT',
-                            poolclass=sa.pool.NullPool)
-
-
-def create_database(base_url: str) -> str:
-    """A fresh database on the server of ``base_url``; its URL.
-
-    Dropped when the process exits.
+    With an admin URL that names a file, oslo.db gives each database a
+    file of its own; ``sqlite://`` (its default) would give every test
+    the same in-memory database, which a conductor process cannot open.
     """
-    global _TMPDIR
-    url = sa_url.make_url(base_url)
-    name = _random_name()
-    backend = url.get_backend_name()
-    if backend == 'sqlite':
-        if _TMPDIR is None:
-            _TMPDIR = tempfile.mkdtemp(prefix='nmsm-functional-')
-            atexit.register(shutil.rmtree, _TMPDIR, True)
-        return 'sqlite:///%s' % os.path.join(_TMPDIR, name + '.db')
-    engine = _admin_engine(url)
-    with engine.connect() as conn:
-        conn.execute(sa.text('CREATE DATABASE %s' % name))
-    engine.dispose()
-    drop = ('DROP DATABASE IF EXISTS %s WITH (FORCE)'
-            if backend == 'postgresql' else 'DROP DATABASE IF EXISTS %s')
-    _DROP.append((url, drop % name))
-    return url.set(database=name).render_as_string(hide_password=False)
+    backend = provision.Backend.backends_by_database_type.get('sqlite')
+    if backend is None or backend.url.database:
+        return
+    tmp = tempfile.mkdtemp(prefix='nmsm-functional-')
+    atexit.register(shutil.rmtree, tmp, True)
+    url = 'sqlite:///%s' % os.path.join(tmp, 'admin.db')
+    provision.Backend.backends_by_database_type['sqlite'] = (
+        provision.Backend('sqlite', sa_url.make_url(url)))
 
 
-@atexit.register
-def _drop_databases() -> None:
-    if db._main_context_manager is not None:
-        db.dispose(db._main_context_manager)
-    for url, statement in reversed(_DROP):
-        engine = _admin_engine(url)
-        try:
-            with engine.connect() as conn:
-                conn.execute(sa.text(statement))
-        except Exception as error:  # noqa: BLE001
-            print('could not drop: %s: %s' % (statement, error),
-                  file=sys.stderr)
-        engine.dispose()
+_sqlite_on_disk()
 
 
-def class_database(key: str, base_url: str) -> str:
-    """The database of one test class on one backend (made once)."""
-    with _LOCK:
-        if (key, base_url) not in _DATABASES:
-            _DATABASES[(key, base_url)] = create_database(base_url)
-        return _DATABASES[(key, base_url)]
+class ProvisionedDatabase(test_fixtures.OpportunisticDbFixture):
+    """A database oslo.db provisioned on the test's backend.
 
-
-class Database(fixtures.Fixture):
-    """The main database of a test: its class's fresh DB on a backend.
-
-    ``url`` is the database the DB API (and an in-process conductor) now
-    uses; :meth:`add_cell` adds another database, a cell in Nova's terms.
+    ``ident`` names it within the test (``default``, or a cell); every
+    object it holds is dropped after each test.
     """
-
-    def __init__(self, base_url: str, key: str) -> None:
-        super().__init__()
-        self.base_url = base_url
-        self.key = key
-        self.backend = backend_name(base_url)
 
     def _setUp(self) -> None:
-        global _CONFIGURED_URL
-        self.url = class_database(self.key, self.base_url)
-        if _CONFIGURED_URL != self.url:
+        super()._setUp()
+        if self._has_db_resource():
+            # NOTE: the URL only; oslo.db's engine stays oslo.db's (a test
+            # that changed a pooled connection would change the next test).
+            url = self._get_provisioned_db().engine.url
+            self.url = url.render_as_string(hide_password=False)
+
+
+class DatabaseTestCase(test_fixtures.OpportunisticDBTestMixin,
+                       testtools.TestCase):
+    """A test with fresh databases on one backend (``DRIVER``).
+
+    ``CELLS`` names the extra databases a test needs (cells, an API
+    database); :meth:`database_url` gives their URLs. A backend that is
+    not configured or not reachable skips the test, or fails it with
+    ``NOVA_MIGRATION_SM_REQUIRE_SERVERS=1`` (oslo.db's
+    ``SKIP_ON_UNAVAILABLE_DB``). Modules set
+    ``load_tests = test_fixtures.optimize_module_test_loader()`` so that
+    tests sharing a backend share its databases (testresources).
+    """
+
+    DRIVER = 'sqlite'
+    CELLS: tuple[str, ...] = ()
+    SKIP_ON_UNAVAILABLE_DB = not servers_required()
+
+    def generate_fixtures(self) -> list[ProvisionedDatabase]:
+        return [ProvisionedDatabase(self, driver=self.DRIVER, ident=ident)
+                for ident in ('default',) + tuple(self.CELLS)]
+
+    def provisioned(self, ident: str = 'default') -> ProvisionedDatabase:
+        """One of this test's databases."""
+        for database in self._instantiate_fixtures():
+            if database.ident == ident:
+                return database
+        raise KeyError('%s declares no database %r (CELLS = %r)'
+                       % (type(self).__name__, ident, self.CELLS))
+
+    def database_url(self, ident: str = 'default') -> str:
+        """The URL of one of this test's databases."""
+        return self.provisioned(ident).url
+
+
+class Database:
+    """The databases of a :class:`FunctionalTestCase` and the DB API.
+
+    ``url`` is the database the DB API (and an in-process conductor) now
+    uses; :meth:`add_cell` points a context at another one.
+    """
+
+    _configured_url = None
+
+    def __init__(self, test: DatabaseTestCase) -> None:
+        self.test = test
+        self.backend = test.DRIVER
+        self.url = test.database_url()
+        if Database._configured_url != self.url:
             db.configure(self.url)
-            _CONFIGURED_URL = self.url
-            db.create_schema()
+            Database._configured_url = self.url
+        db.create_schema()
+        # NOTE: oslo.db drops the tables after the test; close ours first.
+        test.addCleanup(db.get_engine().dispose)
+
+    def cell_url(self, name: str) -> str:
+        return self.test.database_url(name)
 
     def add_cell(self, name: str) -> sm_context.RequestContext:
         """Create the schema of cell ``name``; a context targeting it."""
-        url = class_database('%s.%s' % (self.key, name), self.base_url)
+        url = self.cell_url(name)
         database = os.path.basename(sa_url.make_url(url).database)
-        manager = rpc_serializer.register_cell(
-            '%s.%s' % (name, database), url)
+        registered = '%s.%s' % (name, database)
+        manager = rpc_serializer.register_cell(registered, url)
+        self.test.addCleanup(rpc_serializer.unregister_cell, registered)
         context = sm_context.get_admin_context()
         context.db_connection = manager
         db.create_schema(context)
         return context
 
-    def cell_url(self, name: str) -> str:
-        return class_database('%s.%s' % (self.key, name), self.base_url)
-
 
 # -- conductors -------------------------------------------------------------
 
-_CONDUCTORS: dict[str | None, rpc_conductor.Conductor] = {}
+_CONDUCTORS: dict[str | None, rig_conductor.Conductor] = {}
+_LOCK = threading.Lock()
 
 
 def _check_reachable(url: str) -> None:
@@ -213,13 +220,13 @@ def _check_reachable(url: str) -> None:
         pass
 
 
-def shared_conductor(transport_url: str | None) -> rpc_conductor.Conductor:
+def shared_conductor(transport_url: str | None) -> rig_conductor.Conductor:
     """This process's conductor on ``transport_url`` (one per process)."""
     with _LOCK:
         if transport_url not in _CONDUCTORS:
             if transport_url is not None:
                 _check_reachable(transport_url)
-            conductor = rpc_conductor.Conductor(
+            conductor = rig_conductor.Conductor(
                 transport_url, topic='%s.%s' % (rpc.TOPIC,
                                                 uuid.uuid4().hex[:12]))
             conductor.start()
@@ -241,7 +248,7 @@ class Conductor(fixtures.Fixture):
         self.test = test
 
     def _setUp(self) -> None:
-        self.transport_url = rpc_transport.transport_url_from_env()
+        self.transport_url = rig.transport_url_from_env()
         self.conductor = shared_conductor(self.transport_url)
         self.transport_name = ('rabbit' if self.transport_url
                                else 'in-process')
@@ -282,11 +289,11 @@ def check_transport(test: testtools.TestCase, needed: bool = False) -> None:
     Call it from ``setUp`` before using :class:`Conductor` or
     :class:`ConductorProcess`.
     """
-    url = rpc_transport.transport_url_from_env()
+    url = rig.transport_url_from_env()
     if url is None:
         if needed:
             unavailable(test, 'A transport between processes',
-                        '%s is not set' % rpc.TRANSPORT_URL_ENV)
+                        '%s is not set' % rig.TRANSPORT_URL_ENV)
         return
     _lock_broker(test, url)
     try:
@@ -298,7 +305,7 @@ def check_transport(test: testtools.TestCase, needed: bool = False) -> None:
 class ConductorProcess(fixtures.Fixture):
     """A conductor in its own process (needs ``RPC_TRANSPORT_URL``).
 
-    ``python -m nova_migration_sm.rpc.conductor``; :attr:`api` reaches it.
+    ``python -m tests.functional.rig.conductor``; :attr:`api` reaches it.
     :meth:`kill` and :meth:`terminate` stop it as a fault would.
     """
 
@@ -312,12 +319,12 @@ class ConductorProcess(fixtures.Fixture):
         self.extra_args = extra_args
 
     def _setUp(self) -> None:
-        self.transport_url = rpc_transport.transport_url_from_env()
+        self.transport_url = rig.transport_url_from_env()
         if self.transport_url is None:
-            raise RuntimeError('%s is not set' % rpc.TRANSPORT_URL_ENV)
+            raise RuntimeError('%s is not set' % rig.TRANSPORT_URL_ENV)
         self.topic = '%s.%s' % (rpc.TOPIC, uuid.uuid4().hex[:12])
         args = [sys.executable, '-W', 'ignore', '-m',
-                'nova_migration_sm.rpc.conductor',
+                'tests.functional.rig.conductor',
                 '--transport-url', self.transport_url,
                 '--db-url', self.db_url, '--topic', self.topic]
         for name, url in self.cells.items():
@@ -401,26 +408,18 @@ def record_figures(**figures) -> None:
         stream.write(line)
 
 
-class FunctionalTestCase(testtools.TestCase):
-    """Per scenario: a fresh DB on the backend, a conductor, a context.
+class FunctionalTestCase(DatabaseTestCase):
+    """Per scenario: fresh databases on its backend, a conductor, a context.
 
-    Subclasses set ``scenarios = fixtures_module.scenarios()`` (done by
-    ``load_tests`` of each test module through testscenarios).
+    Test modules apply the scenarios (``scenarios = fixtures.scenarios()``)
+    with ``load_tests = test_fixtures.optimize_module_test_loader()``.
     """
-
-    db_url = DEFAULT_DB_URL
 
     def setUp(self) -> None:
         super().setUp()
         warnings.filterwarnings('ignore', category=DeprecationWarning)
         self.flags = self.useFixture(config_fixture.Config(sm_conf.CONF))
-        key = '%s.%s' % (type(self).__module__, type(self).__name__)
-        self.database = Database(self.db_url, key)
-        try:
-            self.useFixture(self.database)
-        except Exception as error:  # noqa: BLE001
-            unavailable(self, 'Database %s' % backend_name(self.db_url),
-                        error)
+        self.database = Database(self)
         check_transport(self)
         self.conductor = self.useFixture(Conductor(self))
         self.context = sm_context.get_admin_context()

@@ -52,7 +52,9 @@ _DDL = {
                                                    _VALUES % 'OLD.status'),
     ],
     'postgresql': [
-        'CREATE FUNCTION {t}_record() RETURNS trigger LANGUAGE plpgsql AS $$ '
+        # NOTE: dropping the tables (oslo.db, after each test) leaves it.
+        'CREATE OR REPLACE FUNCTION {t}_record() RETURNS trigger '
+        'LANGUAGE plpgsql AS $$ '
         'BEGIN INSERT INTO {t} (%s) VALUES (%s); RETURN NULL; END $$' % (
             _COLUMNS, _VALUES % "CASE WHEN TG_OP = 'UPDATE' "
                                 "THEN OLD.status END"),

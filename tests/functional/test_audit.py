@@ -12,87 +12,33 @@
 
 """The audit against PostgreSQL and MariaDB, each in a fresh database.
 
-Servers come from ``NOVA_MIGRATION_SM_TEST_DB_URLS`` (``;``-separated
-SQLAlchemy URLs); without it only SQLite runs. With
-``NOVA_MIGRATION_SM_REQUIRE_SERVERS=1`` a missing or unreachable server
-fails the test instead of skipping it.
+oslo.db provisions the databases on the servers named in
+``OS_TEST_DBAPI_ADMIN_CONNECTION``; a server missing there or unreachable
+skips the test, or fails it with ``NOVA_MIGRATION_SM_REQUIRE_SERVERS=1``.
 """
 
 import datetime
-import os
-import uuid
 
+from oslo_db.sqlalchemy import test_fixtures
 import sqlalchemy as sa
-import testscenarios
-import testtools
 
 from nova_migration_sm import audit
 from nova_migration_sm.cmd import cli
+from tests.functional import fixtures
 from tests.unit import test_audit
 
-load_tests = testscenarios.load_tests_apply_scenarios
-
-BACKENDS = (('postgresql', 'postgresql+psycopg2'),
-            ('mysql', 'mysql+pymysql'))
+load_tests = test_fixtures.optimize_module_test_loader()
 
 
-def _server_url(backend: str) -> str | None:
-    urls = os.environ.get('NOVA_MIGRATION_SM_TEST_DB_URLS', '')
-    for url in filter(None, (u.strip() for u in urls.split(';'))):
-        if sa.make_url(url).get_backend_name() == backend:
-            return url
-    return None
+class TestAuditOnServers(fixtures.DatabaseTestCase,
+                         test_audit.AuditAssertions):
 
-
-class FreshDatabase:
-    """A database of its own on a server, dropped at cleanup."""
-
-    def __init__(self, server_url: str) -> None:
-        self.server = sa.make_url(server_url)
-        self.name = 'nmsm_audit_%s' % uuid.uuid4().hex[:12]
-        self.url = self.server.set(database=self.name)
-
-    def _admin(self, statement: str) -> None:
-        engine = sa.create_engine(self.server,
-                                  isolation_level='AUTOCOMMIT')
-        try:
-            with engine.connect() as connection:
-                connection.exec_driver_sql(statement)
-        finally:
-            engine.dispose()
-
-    def create(self) -> None:
-        self._admin('CREATE DATABASE %s' % self.name)
-
-    def drop(self) -> None:
-        self._admin('DROP DATABASE IF EXISTS %s' % self.name)
-
-
-class TestAuditOnServers(testtools.TestCase, test_audit.AuditAssertions):
-
-    scenarios = [(name, {'backend': name}) for name, _ in BACKENDS]
+    scenarios = fixtures.scenarios(('postgresql', 'mysql'))
 
     def setUp(self):
         super().setUp()
-        url = _server_url(self.backend)
-        required = os.environ.get('NOVA_MIGRATION_SM_REQUIRE_SERVERS') == '1'
-        if url is None:
-            if required:
-                self.fail('NOVA_MIGRATION_SM_REQUIRE_SERVERS=1 but '
-                          'NOVA_MIGRATION_SM_TEST_DB_URLS has no %s URL'
-                          % self.backend)
-            self.skipTest('no %s in NOVA_MIGRATION_SM_TEST_DB_URLS'
-                          % self.backend)
-        database = FreshDatabase(url)
-        try:
-            database.create()
-        except sa.exc.OperationalError as error:
-            if required:
-                raise
-            self.skipTest('%s unreachable: %s' % (self.backend, error))
-        self.addCleanup(database.drop)
-        self.url = database.url.render_as_string(hide_password=False)
-        self.engine = sa.create_engine(database.url)
+        self.url = self.database_url()
+        self.engine = sa.create_engine(self.url)
         self.addCleanup(self.engine.dispose)
         self.now = datetime.datetime(2026, 1, 15, 12, 0, 0)
 

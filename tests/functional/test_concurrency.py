@@ -28,14 +28,14 @@ history judge then reports illegal moves or lost updates: the figures of
 the real run can fail.
 """
 
-import testscenarios
+from oslo_db.sqlalchemy import test_fixtures
 
 from nova_migration_sm.db import models
 from tests.functional import fixtures
 from tests.functional import racing
 from tests.functional import racing_tests
 
-load_tests = testscenarios.load_tests_apply_scenarios
+load_tests = test_fixtures.optimize_module_test_loader()
 
 
 class TestWritersRacing(racing_tests.RacingWritersTests,

@@ -17,7 +17,7 @@ Each test replays one Nova path; each step is commented with the Nova
 is that code's (``machines.where``) and what the database then holds.
 """
 
-import testscenarios
+from oslo_db.sqlalchemy import test_fixtures
 
 from nova_migration_sm.db import api as db
 from nova_migration_sm import exceptions
@@ -26,7 +26,7 @@ from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
 from tests.functional import fixtures
 
-load_tests = testscenarios.load_tests_apply_scenarios
+load_tests = test_fixtures.optimize_module_test_loader()
 
 
 class TestColdFlows(fixtures.FunctionalTestCase):
@@ -122,6 +122,7 @@ class TestCrossCellFlows(fixtures.FunctionalTestCase):
     """Cross-cell resize: a source row and its copy in the target cell."""
 
     scenarios = fixtures.scenarios()
+    CELLS = ('cell1', 'cell2')
 
     def setUp(self):
         super().setUp()

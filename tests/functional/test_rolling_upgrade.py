@@ -23,19 +23,19 @@ import subprocess
 import sys
 import uuid
 
+from oslo_db.sqlalchemy import test_fixtures
 from oslo_versionedobjects import exception as ovo_exception
-import testscenarios
 
 from nova_migration_sm import exceptions
 from nova_migration_sm import mixin
 from nova_migration_sm import objects
-from nova_migration_sm.rpc import old_service
 from nova_migration_sm.rpc import serializer as rpc_serializer
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
 from tests.functional import fixtures
+from tests.functional.rig import old_service
 
-load_tests = testscenarios.load_tests_apply_scenarios
+load_tests = test_fixtures.optimize_module_test_loader()
 
 OLD = {'Migration': '1.8'}
 
@@ -118,7 +118,7 @@ def old_service_topic(transport_url, conductor_topic) -> str:
         topic = 'nova_migration_sm_old.%s' % uuid.uuid4().hex[:12]
         process = subprocess.Popen(
             [sys.executable, '-W', 'ignore', '-m',
-             'nova_migration_sm.rpc.old_service', '--transport-url',
+             'tests.functional.rig.old_service', '--transport-url',
              transport_url, '--topic', topic, '--conductor-topic',
              conductor_topic], cwd=fixtures.REPO, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, text=True)

@@ -26,7 +26,7 @@ from nova_migration_sm import exceptions
 from nova_migration_sm import machines
 from nova_migration_sm import mixin
 from nova_migration_sm import objects
-from nova_migration_sm.rpc import conductor as rpc_conductor
+from tests.functional.rig import conductor as rpc_conductor
 from tests.unit import base
 
 NAMESPACE = 'nova_object.namespace'

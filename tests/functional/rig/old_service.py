@@ -15,7 +15,7 @@
 A rolling upgrade runs it next to 1.9 services. Every o.vo registry shares
 one class table, so it must run in its own process::
 
-    python -m nova_migration_sm.rpc.old_service --transport-url URL \
+    python -m tests.functional.rig.old_service --transport-url URL \
         --topic OLD_TOPIC --conductor-topic CONDUCTOR_TOPIC
 
 There ``Migration`` is :class:`~nova_migration_sm.objects.migration.
@@ -40,6 +40,7 @@ from nova_migration_sm import rpc
 from nova_migration_sm.rpc import api as rpc_api
 from nova_migration_sm.rpc import serializer as rpc_serializer
 from nova_migration_sm.rpc import transport as rpc_transport
+from tests.functional import rig
 
 OBJECT_VERSIONS = {'1.0': {'Migration': '1.8'},
                    '1.1': {'Migration': '1.9'}}
@@ -149,7 +150,7 @@ class OldServiceAPI:
 def main(argv=None) -> int:
     warnings.filterwarnings('ignore', category=DeprecationWarning)
     parser = argparse.ArgumentParser(
-        prog='python -m nova_migration_sm.rpc.old_service')
+        prog='python -m tests.functional.rig.old_service')
     parser.add_argument('--transport-url', required=True)
     parser.add_argument('--topic', required=True)
     parser.add_argument('--conductor-topic', default=rpc.TOPIC)
@@ -169,7 +170,7 @@ def main(argv=None) -> int:
         server.stop()
         server.wait()
         transport.cleanup()
-    rpc_transport.serve_until_signalled(args.topic, stop)
+    rig.serve_until_signalled(args.topic, stop)
     return 0
 
 

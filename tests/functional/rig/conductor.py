@@ -21,7 +21,7 @@ In-process::
 
 Out of process (stop it with SIGTERM; it prints ``READY <topic>``)::
 
-    python -m nova_migration_sm.rpc.conductor --transport-url URL \
+    python -m tests.functional.rig.conductor --transport-url URL \
         --db-url URL [--cell NAME=URL]... [--topic TOPIC]
 """
 
@@ -37,6 +37,8 @@ from nova_migration_sm.rpc import api as rpc_api
 from nova_migration_sm.rpc import manager as rpc_manager
 from nova_migration_sm.rpc import serializer as rpc_serializer
 from nova_migration_sm.rpc import transport as rpc_transport
+from tests.functional import rig
+from tests.functional.rig import local
 
 
 class Conductor:
@@ -62,6 +64,8 @@ class Conductor:
 
     def api(self, serializer=None) -> rpc_api.ConductorAPI:
         """An indirection API that reaches this conductor."""
+        if self.transport is None:
+            return local.get_conductor_api(serializer)
         return rpc_api.get_conductor_api(self.transport, topic=self.topic,
                                          serializer=serializer)
 
@@ -77,14 +81,13 @@ class Conductor:
 
 def _parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog='python -m nova_migration_sm.rpc.conductor',
+        prog='python -m tests.functional.rig.conductor',
         description='Serve Migration objects over oslo.messaging.')
     parser.add_argument('--transport-url',
-                        default=rpc_transport.transport_url_from_env(),
-                        required=rpc_transport.transport_url_from_env()
-                        is None,
+                        default=rig.transport_url_from_env(),
+                        required=rig.transport_url_from_env() is None,
                         help='oslo.messaging URL (default: $%s).'
-                        % rpc.TRANSPORT_URL_ENV)
+                        % rig.TRANSPORT_URL_ENV)
     parser.add_argument('--db-url', default=db.DEFAULT_CONNECTION,
                         help='SQLAlchemy URL of the main database.')
     parser.add_argument('--cell', action='append', default=[],
@@ -119,7 +122,7 @@ def main(argv=None) -> int:
                 sm_context.get_admin_context(), name))
     conductor = Conductor(args.transport_url, topic=args.topic,
                           server=args.server).start()
-    rpc_transport.serve_until_signalled(args.topic, conductor.stop)
+    rig.serve_until_signalled(args.topic, conductor.stop)
     return 0
 
 
