@@ -31,8 +31,9 @@ class FabricatedMigrations(fixtures.Fixture):
     (``create_copy()``) is checked: its status must be one its type can
     hold, not necessarily an initial one. Every ``save()`` is still
     checked, so a test that then moves the row walks Nova's lifecycle.
-    Use it in the ``setUp`` of a test class that fabricates rows; never
-    in a base class every test inherits.
+    Use it in the ``setUp`` of a test class that fabricates rows, or at
+    the top of a test that does; never in a base class every test
+    inherits.
     """
 
     def _setUp(self) -> None:
