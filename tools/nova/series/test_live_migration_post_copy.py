@@ -14,8 +14,6 @@
 
 import time
 
-from nova import context as nova_context
-from nova import objects
 from nova.objects import fields
 from nova.tests.functional.api import client
 from nova.tests.functional import integrated_helpers
@@ -26,12 +24,22 @@ def _held_live_migration(self, context, instance, dest, post_method,
                          migrate_data=None):
     """FakeLiveMigrateDriver.live_migration, held until the test ends it.
 
-    The fake driver's own job gives up after 5 seconds.
+    The fake driver's own job gives up after 5 seconds. When the test asks
+    for post-copy, it switches as libvirt's monitor does
+    (nova/virt/libvirt/migration.py:786-789, on the migration the compute
+    manager handed over in migrate_data, virt/libvirt/driver.py:11718).
     """
     self._abort_migration = False
+    self._post_copy = False
     self._migrating = True
+    switched = False
     deadline = time.monotonic() + 120
     while self._migrating and time.monotonic() < deadline:
+        if self._post_copy and not switched:
+            migrate_data.migration.status = (
+                fields.MigrationStatus.RUNNING_POST_COPY)
+            migrate_data.migration.save()
+            switched = True
         time.sleep(0.1)
     if self._abort_migration:
         recover_method(context, instance, dest, migrate_data,
@@ -60,13 +68,10 @@ class LiveMigrationPostCopyTest(
         self.compute2 = self._start_compute(host='host2')
         self.flavor = self.api.get_flavors()[0]
 
-    def _switch_to_post_copy(self, migration_id):
-        # What nova/virt/libvirt/migration.py:786-789 does when libvirt
-        # reports that the migration entered post-copy.
-        ctxt = nova_context.get_admin_context()
-        migration = objects.Migration.get_by_id(ctxt, migration_id)
-        migration.status = fields.MigrationStatus.RUNNING_POST_COPY
-        migration.save()
+    def _switch_to_post_copy(self, server):
+        self.compute1.manager.driver._post_copy = True
+        self._wait_for_migration_status(
+            server, [fields.MigrationStatus.RUNNING_POST_COPY])
 
     def test_post_copy_is_listed_and_refuses_force_complete_and_abort(self):
         server = self._boot_and_check_allocations(self.flavor, 'host1')
@@ -74,7 +79,7 @@ class LiveMigrationPostCopyTest(
             'os-migrateLive': {'host': 'host2', 'block_migration': True}})
         migration = self._wait_for_migration_status(
             server, [fields.MigrationStatus.RUNNING])
-        self._switch_to_post_copy(migration['id'])
+        self._switch_to_post_copy(server)
         try:
             listed = self.api.api_get(
                 '/servers/%s/migrations' % server['id']).body['migrations']
