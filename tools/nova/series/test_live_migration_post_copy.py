@@ -30,7 +30,6 @@ def _held_live_migration(self, context, instance, dest, post_method,
     manager handed over in migrate_data, virt/libvirt/driver.py:11718).
     """
     self._abort_migration = False
-    self._post_copy = False
     self._migrating = True
     switched = False
     deadline = time.monotonic() + 120
@@ -65,6 +64,8 @@ class LiveMigrationPostCopyTest(
         self.stub_out('nova.virt.fake.FakeLiveMigrateDriver.live_migration',
                       _held_live_migration)
         self.compute1 = self._start_compute(host='host1')
+        # Set by the test, read by the held live migration (source side).
+        self.compute1.manager.driver._post_copy = False
         self.compute2 = self._start_compute(host='host2')
         self.flavor = self.api.get_flavors()[0]
 
