@@ -20,7 +20,7 @@
 # (oslo.db's admin URLs: SQLite, PostgreSQL, MariaDB) besides pifpaf's
 # PIFPAF_* variables. Each server keeps its data in a temporary directory
 # and listens on 127.0.0.1 or a unix socket only: RabbitMQ on port
-# $TEST_RABBITMQ_PORT (5682), PostgreSQL on a socket "port"
+# $TEST_RABBITMQ_PORT (5682; node $TEST_RABBITMQ_NODENAME, nmsm), PostgreSQL on a socket "port"
 # $TEST_POSTGRESQL_PORT (9824), MariaDB on a socket. Needs pifpaf on PATH
 # and the packages of bindep.txt ("bindep -b test").
 set -euo pipefail
@@ -73,5 +73,5 @@ trap stop EXIT
 export ERL_EPMD_ADDRESS=127.0.0.1
 export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface
 {127,0,0,1}'
-pifpaf run rabbitmq --nodename nmsm --port "${TEST_RABBITMQ_PORT:-5682}" -- \
+pifpaf run rabbitmq --nodename "${TEST_RABBITMQ_NODENAME:-nmsm}" --port "${TEST_RABBITMQ_PORT:-5682}" -- \
     pifpaf run mysql -- bash "$(realpath "$0")" --urls "$@"
