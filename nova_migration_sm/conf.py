@@ -31,16 +31,25 @@ GROUP = cfg.OptGroup(
 OPTS = [
     cfg.StrOpt(
         'enforcement',
-        default=STRICT,
+        default=WARN,
         choices=[
             (STRICT, 'Refuse a move the machine does not allow: create() '
                      'and save() raise and nothing is written.'),
             (WARN, 'Log one WARNING per move strict would refuse, then '
                    'write it anyway. Use it to roll out on a live cloud.'),
-            (OFF, 'No check at all; the plain object behaviour.'),
+            (OFF, 'No check and no log at all: exactly the plain object '
+                  'behaviour.'),
         ],
         help='What create() and save() do with a status the machine of '
-             'the migration type does not allow.'),
+             'the migration type does not allow. The default is warn, as '
+             'Nova introduced its last new validation, [api] '
+             'response_validation, with warn: a cloud first runs the '
+             'release with the check logging, audits its cells '
+             '(nova-status upgrade check, nova-migration-sm audit) until '
+             'they are clean and the logs hold no warning, and only then '
+             'sets strict. A row in a status Nova no longer writes is read '
+             'in every mode; strict only refuses to write such a status, '
+             'or to move such a row anywhere but to an error status.'),
     cfg.BoolOpt(
         'detect_stale_writes',
         default=False,

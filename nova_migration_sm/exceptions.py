@@ -27,6 +27,30 @@ def quoted(statuses: Iterable[str | None]) -> str:
     return text or 'none'
 
 
+class _Short:
+    """``%r`` of a value, cut short: a refused megabyte is not echoed."""
+
+    LIMIT = 80
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        text = repr(self.value)
+        if len(text) <= self.LIMIT:
+            return text
+        return '%s...(%d characters)' % (text[:self.LIMIT], len(text))
+
+
+def _shown(kwargs: dict) -> dict:
+    """``kwargs`` for a message: statuses cut short, the variant named."""
+    shown = dict(kwargs, variant=_variant(kwargs))
+    for name in ('from_status', 'to_status', 'expected', 'actual'):
+        if name in shown:
+            shown[name] = _Short(shown[name])
+    return shown
+
+
 class _FormattedError(Exception):
     """``msg_fmt`` filled from keyword arguments kept in ``self.kwargs``."""
 
@@ -62,7 +86,8 @@ class InvalidMigrationStatusTransition(MigrationStateMachineError,
 
     kwargs: ``migration`` (uuid or id), ``migration_type``,
     ``cross_cell_move``, ``from_status`` (None on create), ``to_status``
-    and ``allowed`` (the allowed next, or initial, statuses).
+    and ``allowed`` (the allowed next, or initial, statuses); ``unheld``
+    when the row holds a status its type cannot hold (a legacy row).
     """
 
     msg_fmt = ('Migration %(migration)s (type %(migration_type)s%(variant)s) '
@@ -73,13 +98,21 @@ class InvalidMigrationStatusTransition(MigrationStateMachineError,
                   '%(to_status)r; allowed initial statuses: '
                   '%(allowed_text)s.')
 
+    unheld_fmt = ('Migration %(migration)s (type %(migration_type)s'
+                  '%(variant)s) holds status %(from_status)r, which its type '
+                  'cannot hold, and may not move to %(to_status)r; allowed: '
+                  '%(allowed_text)s (the type\'s error statuses).')
+
     def __init__(self, message: str | None = None, **kwargs: object) -> None:
         if not message:
-            fmt = self.create_fmt if kwargs['from_status'] is None \
-                else self.msg_fmt
+            if kwargs.get('unheld'):
+                fmt = self.unheld_fmt
+            elif kwargs['from_status'] is None:
+                fmt = self.create_fmt
+            else:
+                fmt = self.msg_fmt
             message = fmt % dict(
-                kwargs, allowed_text=quoted(kwargs['allowed']),
-                variant=_variant(kwargs))
+                _shown(kwargs), allowed_text=quoted(kwargs['allowed']))
         super().__init__(message, **kwargs)
 
 
@@ -101,8 +134,7 @@ class MigrationStatusConflict(MigrationStateMachineError):
     def __init__(self, message: str | None = None, **kwargs: object) -> None:
         if not message:
             message = self.msg_fmt % dict(
-                kwargs, allowed_text=quoted(kwargs.get('allowed', ())),
-                variant=_variant(kwargs))
+                _shown(kwargs), allowed_text=quoted(kwargs.get('allowed', ())))
         super().__init__(message, **kwargs)
 
 

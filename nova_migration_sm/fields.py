@@ -14,24 +14,8 @@
 
 from oslo_versionedobjects import fields
 
-from nova_migration_sm import exceptions
 from nova_migration_sm.statuses import MigrationStatus
 from nova_migration_sm.statuses import MigrationType
-
-
-class _Short:
-    """``%r`` of a value, cut short: a refused megabyte is not echoed."""
-
-    LIMIT = 80
-
-    def __init__(self, value) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        text = repr(self.value)
-        if len(text) <= self.LIMIT:
-            return text
-        return '%s...(%d characters)' % (text[:self.LIMIT], len(text))
 
 
 STATUSES_ADDED_AFTER_1_9: dict[tuple[int, int], tuple[str, ...]] = {}
@@ -56,10 +40,25 @@ def statuses_unknown_to(target_version: tuple[int, int]) -> tuple[str, ...]:
 
 
 _VALID_STATUSES = frozenset(MigrationStatus.ALL)
+_STRING = fields.String()
+
+
+def is_known(status) -> bool:
+    """Whether ``status`` is one of :data:`MigrationStatus.ALL`."""
+    return isinstance(status, str) and status in _VALID_STATUSES
 
 
 class MigrationStatusEnum(fields.Enum):
-    """Enum of :data:`MigrationStatus.ALL`; errors list the valid values."""
+    """Enum of :data:`MigrationStatus.ALL` that still carries any string.
+
+    The 18 statuses are its valid values (the object's fingerprint and
+    schema name them), but a value Nova's ``StringField`` would carry is
+    never refused here: a row written before this release, a typo
+    (``finshed``) or another case (``Confirmed``) loads, lists and
+    crosses RPC as the string it is, in every enforcement mode. Whether
+    such a status may be *written* is the mixin's question, from
+    ``[migration_state_machine] enforcement``.
+    """
 
     def __init__(self) -> None:
         super().__init__(valid_values=MigrationStatus.ALL)
@@ -69,14 +68,21 @@ class MigrationStatusEnum(fields.Enum):
         # assignment and every deserialisation of a status.
         if isinstance(value, str) and value in _VALID_STATUSES:
             return value
-        raise ValueError(
-            'Migration status %r is not valid for %s.%s; valid statuses: %s'
-            % (_Short(value), type(obj).__name__, attr,
-               exceptions.quoted(MigrationStatus.ALL)))
+        # NOTE: exactly what Nova 34.0.0's StringField does with the value
+        # (str() of a str, int, float or datetime; ValueError otherwise).
+        return _STRING.coerce(obj, attr, value)
+
+    def stringify(self, value: str) -> str:
+        # NOTE: o.vo's Enum refuses to stringify a value it does not know;
+        # an object holding a legacy status must still print (and log).
+        return _STRING.stringify(value)
 
 
 class MigrationStatusField(fields.BaseEnumField):
-    """A ``Migration.status``: one of the 18 statuses Nova writes."""
+    """A ``Migration.status``: one of the 18 statuses Nova writes.
+
+    Any other string loads as it is (see :class:`MigrationStatusEnum`).
+    """
 
     AUTO_TYPE = MigrationStatusEnum()
 

@@ -154,6 +154,11 @@ _TERMINAL: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
     key: _ordered(set(d.terminal)) for key, d in _DEFINITIONS.items()})
 _STATUSES: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
     key: _ordered(set(m.states)) for key, m in _MACHINES.items()})
+_STATUS_SETS: Mapping[MachineKey, frozenset[str]] = types.MappingProxyType({
+    key: frozenset(statuses) for key, statuses in _STATUSES.items()})
+_ERRORS: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
+    key: _ordered(set(ERROR_STATUSES) & set(_STATUSES[key]))
+    for key in _MACHINES})
 _IN_PROGRESS: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
     key: _ordered(set(_STATUSES[key]) - set(_TERMINAL[key]))
     for key in _MACHINES})
@@ -298,6 +303,41 @@ def judge(migration_type: str, cross_cell_move: bool,
         expected=seen, actual=persisted, to_status=to_status,
         allowed=() if detect_stale_writes else statuses_before(
             t, to_status, cc, races_only=True))
+
+
+def holds(migration_type: str, status: str | None,
+          cross_cell_move: bool = False) -> bool:
+    """Whether a row of the type can hold ``status`` (NULL: no)."""
+    return status in _STATUS_SETS[_key(migration_type, cross_cell_move)]
+
+
+def error_statuses(migration_type: str,
+                   cross_cell_move: bool = False) -> tuple[str, ...]:
+    """The type's statuses that end a migration in error."""
+    return _ERRORS[_key(migration_type, cross_cell_move)]
+
+
+def judge_unheld(migration_type: str, cross_cell_move: bool,
+                 persisted: str | None, to_status: str | None,
+                 migration: str = '<unnamed>') -> str:
+    """A move from a status the type cannot hold: a legacy row.
+
+    A row in a status Nova's code no longer writes (``finshed``,
+    ``Confirmed``, NULL, a live migration ``confirmed``) may only be
+    ended, in one of the type's :func:`error_statuses`, as Nova's error
+    handling or an operator would end it; writing the status it holds
+    again is a no-op. Returns :data:`LIFECYCLE` or :data:`SAME_VALUE`;
+    raises :class:`InvalidMigrationStatusTransition` otherwise.
+    """
+    key = _key(migration_type, cross_cell_move)
+    if to_status == persisted:
+        return SAME_VALUE
+    if to_status in _ERRORS[key]:
+        return LIFECYCLE
+    raise exceptions.InvalidMigrationStatusTransition(
+        migration=migration, migration_type=key[0], cross_cell_move=key[1],
+        from_status=persisted, to_status=to_status, allowed=_ERRORS[key],
+        unheld=True)
 
 
 def _invalid(key: MachineKey, migration: str, from_status: str | None,

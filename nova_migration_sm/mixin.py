@@ -54,6 +54,28 @@ _STALE_RETRIES = 3
 """Conditional writes a save tries while the row keeps moving under it."""
 
 
+class _Reported:
+    """The keys already reported, at most ``LIMIT`` of them."""
+
+    LIMIT = 10000
+
+    def __init__(self) -> None:
+        self._keys: set = set()
+
+    def add(self, key) -> bool:
+        """Remember ``key``; False if it was reported already."""
+        if key in self._keys:
+            return False
+        if len(self._keys) >= self.LIMIT:
+            self._keys.clear()
+        self._keys.add(key)
+        return True
+
+
+_UNKNOWN_REPORTED = _Reported()
+"""Legacy statuses already reported, per (migration, status)."""
+
+
 class MigrationStateMachineMixin:
     """Checks status moves of a versioned ``Migration`` against its machine.
 
@@ -79,6 +101,30 @@ class MigrationStateMachineMixin:
                 self.__dict__.pop('_sm_seen', None)
             else:
                 self._sm_seen = status
+                self._sm_note_unknown(status)
+
+    def _sm_note_unknown(self, status) -> None:
+        """One WARNING per migration and process for a legacy status.
+
+        The row loads as it is (reads never fail); unless enforcement is
+        off, the log says once that strict would refuse to move it
+        anywhere but to an error status.
+        """
+        if (status is None or sm_fields.is_known(status) or
+                sm_conf.CONF.migration_state_machine.enforcement ==
+                sm_conf.OFF):
+            return
+        name = self._sm_name()
+        if not _UNKNOWN_REPORTED.add((name, status)):
+            return
+        LOG.warning('Migration %(migration)s holds status %(status)r, which '
+                    'is none of the %(count)d statuses Nova writes; it is '
+                    'read as it is, and [migration_state_machine] '
+                    'enforcement = strict lets it move only to an error '
+                    'status. nova-migration-sm audit lists such rows and '
+                    'nova-migration-sm repair ends them.',
+                    {'migration': name, 'status': status,
+                     'count': len(MigrationStatus.ALL)})
 
     def _sm_seen_status(self) -> str | None:
         """The status this object last saw in the database, or UNKNOWN."""
@@ -99,7 +145,7 @@ class MigrationStateMachineMixin:
         obj = super()._obj_from_primitive(context, objver, primitive)
         if SEEN_STATUS_KEY in primitive:
             seen = primitive[SEEN_STATUS_KEY]
-            if seen is not None and seen not in MigrationStatus.ALL:
+            if seen is not None and not isinstance(seen, str):
                 raise ValueError('Primitive of %s carries an invalid %s %r'
                                  % (cls.__name__, SEEN_STATUS_KEY, seen))
             obj._sm_seen = seen
@@ -108,6 +154,7 @@ class MigrationStateMachineMixin:
             status = ovo.value(obj, ovo.STATUS)
             if status is not ovo.UNSET:
                 obj._sm_seen = status
+                obj._sm_note_unknown(status)
         return obj
 
     def __deepcopy__(self, memo):
@@ -294,7 +341,13 @@ class MigrationStateMachineMixin:
             sm_conf.CONF.migration_state_machine.detect_stale_writes
         persisted = seen
         for _attempt in range(_STALE_RETRIES):
-            if persisted == _UNKNOWN:
+            if persisted != _UNKNOWN and not machines.holds(
+                    migration_type, persisted, cross_cell):
+                outcome = machines.judge_unheld(
+                    migration_type, cross_cell, persisted, target,
+                    migration=self._sm_name())
+                expected = (persisted,)
+            elif persisted == _UNKNOWN:
                 outcome = 'allowed'
                 expected = machines.statuses_before(migration_type, target,
                                                     cross_cell)

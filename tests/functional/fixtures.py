@@ -419,6 +419,9 @@ class FunctionalTestCase(DatabaseTestCase):
         super().setUp()
         warnings.filterwarnings('ignore', category=DeprecationWarning)
         self.flags = self.useFixture(config_fixture.Config(sm_conf.CONF))
+        # NOTE: the tests are written against strict; the default is warn.
+        self.flags.config(enforcement=sm_conf.STRICT,
+                          group=sm_conf.GROUP.name)
         self.database = Database(self)
         check_transport(self)
         self.conductor = self.useFixture(Conductor(self))

@@ -144,6 +144,13 @@ def choose_target(rng: random.Random, key, seen: str) -> str:
     return rng.choice(transcription.ALL)
 
 
+def strict() -> None:
+    """Enforce strictly in this writer process (the default is warn)."""
+    from nova_migration_sm import conf as sm_conf
+    sm_conf.CONF.set_override('enforcement', sm_conf.STRICT,
+                              group=sm_conf.GROUP.name)
+
+
 def mutate(mutation: str | None) -> None:
     """Break the library in this process as ``mutation`` says."""
     if mutation is None:
@@ -206,6 +213,7 @@ def _rounds(plan: Plan, index: int, api, barrier) -> list[Attempt]:
 def writer(plan: Plan, index: int, barrier, results) -> None:
     """One writer process: its rounds, then its attempts on ``results``."""
     try:
+        strict()
         mutate(plan.mutation)
         api = importlib.import_module(plan.writers_module).writer_api(
             plan.db_url)

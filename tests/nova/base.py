@@ -30,11 +30,13 @@ import uuid
 import fixtures
 from nova.db.main import models as nova_models
 from nova import objects
+from oslo_config import fixture as config_fixture
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import provision
 import sqlalchemy as sa
 import testtools
 
+from nova_migration_sm import conf as sm_conf
 from tests.functional import history
 from tests.functional import racing
 from tests.nova import writers
@@ -108,6 +110,10 @@ class NovaTestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
+        # NOTE: the tests are written against strict; the default is warn.
+        self.flags = self.useFixture(config_fixture.Config(sm_conf.CONF))
+        self.flags.config(enforcement=sm_conf.STRICT,
+                          group=sm_conf.GROUP.name)
         try:
             self.database = self.useFixture(NovaDatabase(self.backend))
         except Exception as error:  # noqa: BLE001 - Unavailable, wrapped

@@ -40,6 +40,8 @@ class TestCase(testtools.TestCase):
         super().setUp()
         warnings.filterwarnings('ignore', category=DeprecationWarning)
         self.flags = self.useFixture(config_fixture.Config(sm_conf.CONF))
+        # NOTE: the tests are written against strict; the default is warn.
+        self.set_enforcement(sm_conf.STRICT)
         self.useFixture(Database())
         self.context = sm_context.get_admin_context()
 

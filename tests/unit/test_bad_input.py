@@ -60,29 +60,44 @@ class BadInputTestCase(base.TestCase):
 
 
 class TestBadStatusValues(BadInputTestCase):
+    """A bad status is carried as Nova's StringField would; strict refuses
+    to write it, naming the migration, its type and the allowed moves."""
+
+    def assert_refused_write(self, value, *fragments):
+        self.migration.status = value
+        error = self.assertRaises(
+            exceptions.InvalidMigrationStatusTransition, self.migration.save)
+        for fragment in (self.migration.uuid, 'live-migration',
+                         "allowed next statuses: 'preparing'") + fragments:
+            self.assertIn(fragment, str(error))
+        self.assert_unchanged()
+        return error
 
     def test_unknown_status(self):
-        self.assert_refused_value('status', 'teleporting',
-                                  "'teleporting' is not valid",
-                                  'Migration.status', "'accepted'")
+        self.assert_refused_write('teleporting', "to 'teleporting'")
 
     def test_misspelt_status(self):
-        self.assert_refused_value('status', 'runing', "'runing'",
-                                  "'running'")
+        self.assert_refused_write('runing', "'runing'")
 
     def test_wrong_case_and_spacing(self):
-        self.assert_refused_value('status', 'Running', "'Running'")
-        self.assert_refused_value('status', 'running(post-copy)',
+        self.assert_refused_write('Running', "'Running'")
+        self.assert_refused_write('running(post-copy)',
                                   "'running(post-copy)'")
 
-    def test_int_status(self):
-        self.assert_refused_value('status', 1, 'Migration status 1 is not')
+    def test_int_status_is_a_string_as_in_nova(self):
+        self.migration.status = 1
+        self.assertEqual('1', self.migration.status)
+        self.assert_refused_write(1, "to '1'")
 
-    def test_bytes_status(self):
-        self.assert_refused_value('status', b'running', "b'running'")
+    def test_bytes_status_is_refused_as_nova_refuses_it(self):
+        error = self.assertRaises(ValueError, setattr, self.migration,
+                                  'status', b'running')
+        self.assertIn('A string is required', str(error))
+        self.assertEqual('queued', self.migration.status)
+        self.assert_unchanged()
 
     def test_oversized_status_is_not_echoed_whole(self):
-        error = self.assert_refused_value('status', 'r' * 100000,
+        error = self.assert_refused_write('r' * 100000,
                                           '(100002 characters)')
         self.assertLess(len(str(error)), 1000)
 
@@ -154,14 +169,19 @@ class TestBadPrimitives(BadInputTestCase):
 
     def test_bad_seen_status(self):
         primitive = self.primitive()
-        primitive[mixin.SEEN_STATUS_KEY] = 'bogus'
+        primitive[mixin.SEEN_STATUS_KEY] = 5
         self.assert_load_fails(primitive, ValueError, mixin.SEEN_STATUS_KEY,
-                               "'bogus'")
+                               '5')
 
-    def test_tampered_status(self):
+    def test_tampered_status_loads_and_is_refused_on_save(self):
         primitive = self.primitive()
         primitive[DATA]['status'] = 'teleporting'
-        self.assert_load_fails(primitive, ValueError, "'teleporting'")
+        loaded = objects.Migration.obj_from_primitive(primitive, self.context)
+        self.assertEqual('teleporting', loaded.status)
+        error = self.assertRaises(
+            exceptions.InvalidMigrationStatusTransition, loaded.save)
+        self.assertIn("from status 'queued' to 'teleporting'", str(error))
+        self.assert_unchanged()
 
     def test_tampered_type(self):
         primitive = self.primitive()

@@ -97,8 +97,9 @@ def _parse_args(argv):
     parser.add_argument('--server', default='conductor')
     parser.add_argument('--create-schema', action='store_true',
                         help='Create the tables if missing.')
-    parser.add_argument('--enforcement', choices=(
-        sm_conf.STRICT, sm_conf.WARN, sm_conf.OFF))
+    parser.add_argument('--enforcement', default=sm_conf.STRICT, choices=(
+        sm_conf.STRICT, sm_conf.WARN, sm_conf.OFF),
+        help='Default: strict, what the functional tests expect.')
     parser.add_argument('--no-detect-stale-writes', action='store_true')
     return parser.parse_args(argv)
 
