@@ -33,9 +33,7 @@ version manifests Nova no longer bumps a list for a child's bump
 
 from nova.objects import base
 from nova.objects import migration as nova_migration
-from nova import rpc
 
-from nova_migration_sm import exceptions
 from nova_migration_sm import mixin
 
 
@@ -53,12 +51,11 @@ class Migration(mixin.MigrationStateMachineMixin, nova_migration.Migration):
 def register() -> None:
     """Register ``Migration`` 1.9 with Nova; idempotent.
 
-    Also lets Nova's RPC rebuild this library's exceptions on the caller's
-    side (a refusal in the conductor reaches a compute host as the same
-    class, not a ``RemoteError``).
+    That a refusal in the conductor reaches a compute host as the same
+    class, not a ``RemoteError``, is the patch's ``nova/rpc.py``: it lists
+    :mod:`nova_migration_sm.exceptions` in ``ALLOWED_EXMODS``, which
+    ``rpc.init()`` reads before ``register_all()`` runs in a service.
     """
     if base.NovaObjectRegistry.obj_classes().get('Migration', [None])[0] \
             is not Migration:
         base.NovaObjectRegistry.register(Migration)
-    if exceptions.__name__ not in rpc.ALLOWED_EXMODS:
-        rpc.ALLOWED_EXMODS.append(exceptions.__name__)
