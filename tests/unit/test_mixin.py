@@ -13,9 +13,6 @@
 """MigrationStateMachineMixin on the reference Migration and SQLite."""
 
 import contextlib
-import csv
-import os
-import re
 from unittest import mock
 
 from oslo_utils import uuidutils
@@ -29,11 +26,9 @@ from nova_migration_sm.nova import fixtures as sm_fixtures
 from nova_migration_sm import objects
 from nova_migration_sm.objects import migration as migration_objects
 from nova_migration_sm import observers
+from tests import modetable
 from tests.unit import base
 
-WARN_MODE_TABLE = os.path.join(
-    os.path.dirname(__file__), '..', '..', 'doc', 'source', 'reference',
-    'warn-mode.csv')
 
 
 class TestCreate(base.TestCase):
@@ -503,40 +498,35 @@ class TestWarnModeTable(base.TestCase):
         'unknown-save': _unknown_save, 'unknown-create': _unknown_create,
     }
 
-    def _read_table(self):
-        with open(WARN_MODE_TABLE, encoding='utf-8') as f:
-            return list(csv.DictReader(f))
-
     def test_table_covers_every_case(self):
         self.assertEqual(sorted(self.CASES),
-                         sorted(row['id'] for row in self._read_table()))
+                         sorted(row['id'] for row in modetable.rows()))
 
-    def _run_cell(self, case, mode, cell, stack):
+    def _run_cell(self, case, mode, text, stack):
         self.set_enforcement(mode)
         self.flags.config(detect_stale_writes=False,
                           group='migration_state_machine')
         action, migration, target, stored_before = case(self, stack)
-        raises = re.match(r'raises (\w+)', cell)
-        counted = re.search(r'(\d+) WARNING', cell)
-        warnings = int(counted.group(1)) if counted else 0
+        cell = modetable.Cell.parse(text)
+        raises = cell.raises
         with mock.patch.object(mixin.LOG, 'warning') as warning:
             if raises:
                 try:
                     action()
                 except Exception as error:  # noqa: BLE001 - named below
-                    self.assertEqual(raises.group(1), type(error).__name__)
+                    self.assertEqual(raises, type(error).__name__)
                 else:
-                    self.fail('%s not raised' % raises.group(1))
+                    self.fail('%s not raised' % raises)
             else:
                 action()
-        self.assertEqual(warnings, warning.call_count, cell)
-        if warnings and cell.startswith('read'):
+        self.assertEqual(cell.warnings, warning.call_count, text)
+        if cell.warnings and cell.read_only:
             self.assertIn('holds status', warning.call_args[0][0])
-        elif warnings:
+        elif cell.warnings:
             message = warning.call_args[0][0]
             self.assertIn('enforcement = warn', message)
-            self.assertEqual('written' in cell and not raises,
-                             'Written anyway' in message, message)
+            self.assertEqual(cell.written, 'Written anyway' in message,
+                             message)
         if 'id' not in migration:
             created = objects.MigrationList.get_by_filters(
                 self.context, {}).objects
@@ -547,12 +537,11 @@ class TestWarnModeTable(base.TestCase):
         if stored_before is None and not rows:
             return  # the row is gone
         self.assertEqual(stored_before if raises else target,
-                         rows[0].status, cell)
+                         rows[0].status, text)
 
     def test_every_cell(self):
-        rows = self._read_table()
         cells = 0
-        for row in rows:
+        for row in modetable.rows():
             case = self.CASES[row['id']]
             for mode in ('strict', 'warn', 'off'):
                 with contextlib.ExitStack() as stack:

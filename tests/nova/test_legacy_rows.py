@@ -1,0 +1,166 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The legacy and unknown-status rows of the mode table, on Nova's objects.
+
+Each ``legacy-*`` and ``unknown-*`` row of doc/source/reference/
+warn-mode.csv, in each mode, through Nova 34.0.0's own ``Migration`` and
+``MigrationList`` (``_from_db_object``, ``get_by_filters``, the DB API)
+with the integration registered: rows Nova's code no longer writes are
+planted in the ``migrations`` table as an older Nova left them.
+"""
+
+from unittest import mock
+import uuid
+
+from nova.db.main import models as nova_models
+from nova import objects
+from nova.objects import base as nova_base
+import testscenarios
+
+from nova_migration_sm import exceptions
+from nova_migration_sm import mixin
+from tests import modetable
+from tests.nova import base
+
+load_tests = testscenarios.load_tests_apply_scenarios
+
+
+class TestLegacyRows(base.NovaTestCase):
+
+    scenarios = base.scenarios()
+
+    def plant(self, status, migration_type='live-migration'):
+        """A row as an older Nova, or a hand-written UPDATE, left it."""
+        with self.database.engine.begin() as conn:
+            result = conn.execute(
+                nova_models.Migration.__table__.insert().values(
+                    uuid=str(uuid.uuid4()), status=status,
+                    migration_type=migration_type,
+                    instance_uuid=self.database.add_instance(),
+                    old_instance_type_id=1, new_instance_type_id=1,
+                    hidden=False, cross_cell_move=False, deleted=0))
+        return objects.Migration.get_by_id(self.context,
+                                           result.inserted_primary_key[0])
+
+    def stored(self, migration_id):
+        table = nova_models.Migration.__table__
+        with self.database.engine.begin() as conn:
+            return conn.execute(table.select().with_only_columns(
+                table.c.status).where(table.c.id == migration_id)).scalar()
+
+    # -- the cases, by the table's id ---------------------------------------
+
+    def _legacy_read(self):
+        planted = [self.plant(s) for s in ('finshed', 'Confirmed', None)]
+        mixin._UNKNOWN_REPORTED.clear()
+
+        def read():
+            for _ in range(2):
+                for migration in planted:
+                    loaded = objects.Migration.get_by_id(self.context,
+                                                         migration.id)
+                    self.assertEqual(migration.status, loaded.status)
+            listed = objects.MigrationList.get_by_filters(self.context, {})
+            self.assertLessEqual({'finshed', 'Confirmed', None},
+                                 {m.status for m in listed})
+        return read, planted[0], 'finshed', 'finshed'
+
+    def _legacy_rpc(self):
+        migration = self.plant('finshed')
+        serializer = nova_base.NovaObjectSerializer()
+
+        def cross():
+            for version in ('1.9', '1.8'):
+                primitive = migration.obj_to_primitive(
+                    target_version=version)
+                self.assertEqual(version, primitive['nova_object.version'])
+                received = serializer.deserialize_entity(self.context,
+                                                         primitive)
+                self.assertEqual('finshed', received.status)
+        return cross, migration, 'finshed', 'finshed'
+
+    def _legacy_moves(self, target, status='finshed'):
+        migration = self.plant(status)
+        migration.status = target
+        return migration.save, migration, target, status
+
+    def _legacy_to_error(self):
+        return self._legacy_moves('error')
+
+    def _legacy_elsewhere(self):
+        return self._legacy_moves('completed')
+
+    def _legacy_null_elsewhere(self):
+        return self._legacy_moves('running', status=None)
+
+    def _unknown_save(self):
+        migration = self.new_migration('live-migration')
+        for status in ('queued', 'preparing', 'running'):
+            migration.status = status
+            migration.save()
+        migration.status = 'finshed'
+        return migration.save, migration, 'finshed', 'running'
+
+    def _unknown_create(self):
+        migration = objects.Migration(
+            self.context, migration_type='resize', status='Confirmed',
+            instance_uuid=self.database.add_instance(),
+            old_instance_type_id=1, new_instance_type_id=2)
+        return migration.create, migration, 'Confirmed', None
+
+    CASES = {
+        'legacy-read': _legacy_read, 'legacy-rpc': _legacy_rpc,
+        'legacy-to-error': _legacy_to_error,
+        'legacy-elsewhere': _legacy_elsewhere,
+        'legacy-null-elsewhere': _legacy_null_elsewhere,
+        'unknown-save': _unknown_save, 'unknown-create': _unknown_create,
+    }
+
+    def test_every_case_is_a_row(self):
+        self.assertEqual(sorted(self.CASES), sorted(
+            row['id'] for row in modetable.rows(('legacy-', 'unknown-'))))
+
+    def _run_cell(self, case, mode, text):
+        self.flags.config(enforcement=mode, group='migration_state_machine')
+        action, migration, target, before = case(self)
+        cell = modetable.Cell.parse(text)
+        with mock.patch.object(mixin.LOG, 'warning') as warning:
+            if cell.raises:
+                error = self.assertRaises(
+                    getattr(exceptions, cell.raises), action)
+                self.assertIn(migration.uuid if 'id' in migration
+                              else '<not created>', str(error))
+            else:
+                action()
+        self.assertEqual(cell.warnings, warning.call_count, text)
+        if 'id' not in migration:
+            listed = objects.MigrationList.get_by_filters(
+                self.context, {'instance_uuid': migration.instance_uuid})
+            self.assertEqual(0 if cell.raises else 1, len(listed), text)
+            return
+        self.assertEqual(before if cell.raises else target,
+                         self.stored(migration.id), text)
+
+    def test_every_cell(self):
+        cells = 0
+        for row in modetable.rows(('legacy-', 'unknown-')):
+            for mode in modetable.MODES:
+                try:
+                    self._run_cell(self.CASES[row['id']], mode, row[mode])
+                except Exception as error:
+                    raise AssertionError('%s, %s: %s' % (
+                        row['id'], mode, error)) from error
+                with self.database.engine.begin() as conn:
+                    conn.execute(nova_models.Migration.__table__.delete())
+                cells += 1
+        self.assertEqual(21, cells)
