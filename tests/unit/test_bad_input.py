@@ -60,8 +60,11 @@ class BadInputTestCase(base.TestCase):
 
 
 class TestBadStatusValues(BadInputTestCase):
-    """A bad status is carried as Nova's StringField would; strict refuses
-    to write it, naming the migration, its type and the allowed moves."""
+    """A bad status is carried as Nova's StringField would carry it.
+
+    Strict refuses to write it, naming the migration, its type and the
+    allowed moves.
+    """
 
     def assert_refused_write(self, value, *fragments):
         self.migration.status = value

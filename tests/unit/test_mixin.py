@@ -30,7 +30,6 @@ from tests import modetable
 from tests.unit import base
 
 
-
 class TestCreate(base.TestCase):
 
     def test_initial_status_is_created(self):
