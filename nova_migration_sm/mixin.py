@@ -131,8 +131,7 @@ class MigrationStateMachineMixin:
                     'is none of the %(count)d statuses Nova writes; it is '
                     'read as it is, and [migration_state_machine] '
                     'enforcement = strict lets it move only to an error '
-                    'status. nova-migration-sm audit lists such rows and '
-                    'nova-migration-sm repair ends them.',
+                    'status. nova-migration-sm audit lists such rows.',
                     {'migration': name, 'status': status,
                      'count': len(MigrationStatus.ALL)})
 
