@@ -55,3 +55,65 @@ def rows(prefixes: tuple[str, ...] = ()) -> list[dict[str, str]]:
     with open(TABLE, encoding='utf-8') as f:
         return [row for row in csv.DictReader(f)
                 if not prefixes or row['id'].startswith(prefixes)]
+
+
+class LegacyCases:
+    """The ``legacy-*`` rows' cases, for a test case of either objects.
+
+    The test case gives ``objects`` (a module with ``Migration`` and
+    ``MigrationList``), ``context`` and ``plant(status)``, which writes a
+    live-migration row as an older Nova left it and loads it. Each case
+    returns ``(action, migration, target, stored_before)``.
+    """
+
+    def legacy_read(self, stack=None):
+        from nova_migration_sm import mixin
+        planted = [self.plant(s) for s in ('finshed', 'Confirmed', None)]
+        mixin._UNKNOWN_REPORTED.clear()
+
+        def read():
+            for _ in range(2):
+                for migration in planted:
+                    loaded = self.objects.Migration.get_by_id(self.context,
+                                                              migration.id)
+                    self.assertEqual(migration.status, loaded.status)
+            listed = self.objects.MigrationList.get_by_filters(self.context,
+                                                               {})
+            self.assertEqual({'finshed', 'Confirmed', None},
+                             {m.status for m in listed})
+        return read, planted[0], 'finshed', 'finshed'
+
+    def legacy_rpc(self, stack=None):
+        migration = self.plant('finshed')
+
+        def cross():
+            for version in ('1.9', '1.8'):
+                primitive = migration.obj_to_primitive(
+                    target_version=version)
+                self.assertEqual(version, primitive['nova_object.version'])
+                received = self.objects.Migration.obj_from_primitive(
+                    primitive, self.context)
+                self.assertEqual('finshed', received.status)
+        return cross, migration, 'finshed', 'finshed'
+
+    def _legacy_moves(self, target, status='finshed'):
+        migration = self.plant(status)
+        migration.status = target
+        return migration.save, migration, target, status
+
+    def legacy_to_error(self, stack=None):
+        return self._legacy_moves('error')
+
+    def legacy_elsewhere(self, stack=None):
+        return self._legacy_moves('completed')
+
+    def legacy_null_elsewhere(self, stack=None):
+        return self._legacy_moves('running', status=None)
+
+    LEGACY = {
+        'legacy-read': legacy_read, 'legacy-rpc': legacy_rpc,
+        'legacy-to-error': legacy_to_error,
+        'legacy-elsewhere': legacy_elsewhere,
+        'legacy-null-elsewhere': legacy_null_elsewhere,
+    }
+    """The cases by the table's id."""

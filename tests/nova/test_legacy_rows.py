@@ -24,7 +24,6 @@ import uuid
 
 from nova.db.main import models as nova_models
 from nova import objects
-from nova.objects import base as nova_base
 import testscenarios
 
 from nova_migration_sm import exceptions
@@ -35,17 +34,19 @@ from tests.nova import base
 load_tests = testscenarios.load_tests_apply_scenarios
 
 
-class TestLegacyRows(base.NovaTestCase):
+class TestLegacyRows(modetable.LegacyCases, base.NovaTestCase):
 
     scenarios = base.scenarios()
 
-    def plant(self, status, migration_type='live-migration'):
+    objects = objects
+
+    def plant(self, status):
         """A row as an older Nova, or a hand-written UPDATE, left it."""
         with self.database.engine.begin() as conn:
             result = conn.execute(
                 nova_models.Migration.__table__.insert().values(
                     uuid=str(uuid.uuid4()), status=status,
-                    migration_type=migration_type,
+                    migration_type='live-migration',
                     instance_uuid=self.database.add_instance(),
                     old_instance_type_id=1, new_instance_type_id=1,
                     hidden=False, cross_cell_move=False, deleted=0))
@@ -58,50 +59,7 @@ class TestLegacyRows(base.NovaTestCase):
             return conn.execute(table.select().with_only_columns(
                 table.c.status).where(table.c.id == migration_id)).scalar()
 
-    # -- the cases, by the table's id ---------------------------------------
-
-    def _legacy_read(self):
-        planted = [self.plant(s) for s in ('finshed', 'Confirmed', None)]
-        mixin._UNKNOWN_REPORTED.clear()
-
-        def read():
-            for _ in range(2):
-                for migration in planted:
-                    loaded = objects.Migration.get_by_id(self.context,
-                                                         migration.id)
-                    self.assertEqual(migration.status, loaded.status)
-            listed = objects.MigrationList.get_by_filters(self.context, {})
-            self.assertLessEqual({'finshed', 'Confirmed', None},
-                                 {m.status for m in listed})
-        return read, planted[0], 'finshed', 'finshed'
-
-    def _legacy_rpc(self):
-        migration = self.plant('finshed')
-        serializer = nova_base.NovaObjectSerializer()
-
-        def cross():
-            for version in ('1.9', '1.8'):
-                primitive = migration.obj_to_primitive(
-                    target_version=version)
-                self.assertEqual(version, primitive['nova_object.version'])
-                received = serializer.deserialize_entity(self.context,
-                                                         primitive)
-                self.assertEqual('finshed', received.status)
-        return cross, migration, 'finshed', 'finshed'
-
-    def _legacy_moves(self, target, status='finshed'):
-        migration = self.plant(status)
-        migration.status = target
-        return migration.save, migration, target, status
-
-    def _legacy_to_error(self):
-        return self._legacy_moves('error')
-
-    def _legacy_elsewhere(self):
-        return self._legacy_moves('completed')
-
-    def _legacy_null_elsewhere(self):
-        return self._legacy_moves('running', status=None)
+    # -- the cases the reference objects do not share, by the table's id --
 
     def _unknown_save(self):
         migration = self.new_migration('live-migration')
@@ -119,10 +77,7 @@ class TestLegacyRows(base.NovaTestCase):
         return migration.create, migration, 'Confirmed', None
 
     CASES = {
-        'legacy-read': _legacy_read, 'legacy-rpc': _legacy_rpc,
-        'legacy-to-error': _legacy_to_error,
-        'legacy-elsewhere': _legacy_elsewhere,
-        'legacy-null-elsewhere': _legacy_null_elsewhere,
+        **modetable.LegacyCases.LEGACY,
         'unknown-save': _unknown_save, 'unknown-create': _unknown_create,
     }
 

@@ -343,7 +343,7 @@ class TestStaleWrites(base.TestCase):
         self.assertEqual('pre-migrating', self.stored_status(migration))
 
 
-class TestWarnModeTable(base.TestCase):
+class TestWarnModeTable(modetable.LegacyCases, base.TestCase):
     """Every cell of doc/source/reference/warn-mode.csv."""
 
     def _legal_fresh(self, stack):
@@ -422,54 +422,15 @@ class TestWarnModeTable(base.TestCase):
 
     # -- rows Nova's code no longer writes ---------------------------------
 
-    def _plant(self, status, migration_type='live-migration'):
+    objects = objects
+
+    def plant(self, status):
         """A row as an older Nova, or a hand-written UPDATE, left it."""
         row = db.migration_create(self.context, {
             'uuid': uuidutils.generate_uuid(), 'status': status,
-            'migration_type': migration_type, 'instance_uuid': 'x',
+            'migration_type': 'live-migration', 'instance_uuid': 'x',
             'old_instance_type_id': 1, 'new_instance_type_id': 1})
         return objects.Migration.get_by_id(self.context, row.id)
-
-    def _legacy_read(self, stack):
-        planted = [self._plant(status)
-                   for status in ('finshed', 'Confirmed', None)]
-        mixin._UNKNOWN_REPORTED.clear()
-
-        def read():
-            for _ in range(2):
-                for migration in planted:
-                    loaded = objects.Migration.get_by_id(self.context,
-                                                         migration.id)
-                    self.assertEqual(migration.status, loaded.status)
-            listed = objects.MigrationList.get_by_filters(self.context, {})
-            self.assertEqual({'finshed', 'Confirmed', None},
-                             {m.status for m in listed})
-        return read, planted[0], 'finshed', 'finshed'
-
-    def _legacy_rpc(self, stack):
-        migration = self._plant('finshed')
-
-        def cross():
-            for version in ('1.9', '1.8'):
-                received = objects.Migration.obj_from_primitive(
-                    migration.obj_to_primitive(target_version=version),
-                    self.context)
-                self.assertEqual('finshed', received.status)
-        return cross, migration, 'finshed', 'finshed'
-
-    def _legacy_moves(self, target, status='finshed'):
-        migration = self._plant(status)
-        migration.status = target
-        return migration.save, migration, target, status
-
-    def _legacy_to_error(self, stack):
-        return self._legacy_moves('error')
-
-    def _legacy_elsewhere(self, stack):
-        return self._legacy_moves('completed')
-
-    def _legacy_null_elsewhere(self, stack):
-        return self._legacy_moves('running', status=None)
 
     def _unknown_save(self, stack):
         migration = self.walk(self.create_migration('live-migration'),
@@ -490,10 +451,7 @@ class TestWarnModeTable(base.TestCase):
         'create-not-initial': _create_not_initial,
         'copy-foreign': _copy_foreign, 'row-gone': _row_gone,
         'row-gone-illegal': _row_gone_illegal,
-        'legacy-read': _legacy_read, 'legacy-rpc': _legacy_rpc,
-        'legacy-to-error': _legacy_to_error,
-        'legacy-elsewhere': _legacy_elsewhere,
-        'legacy-null-elsewhere': _legacy_null_elsewhere,
+        **modetable.LegacyCases.LEGACY,
         'unknown-save': _unknown_save, 'unknown-create': _unknown_create,
     }
 
