@@ -317,3 +317,12 @@ class TestConsoleScript(testtools.TestCase):
             capture_output=True, text=True, check=False)
         self.assertEqual(1, result.returncode, result.stderr)
         self.assertIn('refused', result.stdout)
+
+    def test_demo_refuses_with_the_default_config(self):
+        # A process of its own: the option's default (warn), no test fixture.
+        result = subprocess.run(
+            [sys.executable, '-W', 'ignore', '-m', 'nova_migration_sm.cmd.cli',
+             'demo'], capture_output=True, text=True, check=False)
+        self.assertEqual(0, result.returncode, result.stdout + result.stderr)
+        self.assertIn('InvalidMigrationStatusTransition', result.stdout)
+        self.assertIn("the database still holds 'confirmed'", result.stdout)
