@@ -219,6 +219,17 @@ class TestSave(base.TestCase):
         received.save()
         self.assertEqual('queued', self.stored_status(migration))
 
+    def test_a_reset_of_an_empty_list_is_a_reset_of_every_field(self):
+        # o.vo's obj_reset_changes([]) resets every change, as () does
+        # (pinned in test_ovo_internals): the object now holds 'queued' as
+        # what it saw, and says so to the conductor.
+        migration = self.create_migration('live-migration')
+        migration.status = 'queued'
+        migration.obj_reset_changes([])
+        migration.status = 'preparing'
+        self.assertEqual('queued',
+                         migration.obj_to_primitive()[mixin.SEEN_STATUS_KEY])
+
     def test_unchanged_status_is_not_added_to_the_primitive(self):
         migration = self.create_migration('live-migration')
         self.assertNotIn(mixin.SEEN_STATUS_KEY,
