@@ -373,4 +373,3 @@ def apply_changes(connection, table: str, changes, journal=None,
             journal.write(journal_entry(outcome))
             journal.flush()
     return outcomes
-

@@ -240,12 +240,12 @@ def run(args: argparse.Namespace) -> int:
             _read(args.undo, '--undo').splitlines(), args.undo)
         outcomes = _write(args, audit_cmd._targets(args), changes)
         left = any(not o.written for o in outcomes)
-        _print(args, format_outcomes(outcomes) + [
-            'RESULT: %s' % ('some rows moved since the repair; they were '
-                            'left as they are' if left else
-                            'every change of the journal was undone')],
-            {'outcomes': [dataclasses.asdict(o) for o in outcomes],
-             'exit_status': LEFT if left else DONE})
+        result = ('RESULT: some rows moved since the repair; they were left '
+                  'as they are.' if left else
+                  'RESULT: every change of the journal was undone.')
+        _print(args, format_outcomes(outcomes) + [result], {
+            'outcomes': [dataclasses.asdict(o) for o in outcomes],
+            'exit_status': LEFT if left else DONE})
         return LEFT if left else DONE
     if args.apply and args.plan:
         plan, deleted, not_checked = _saved_plan(args.plan), 0, []
