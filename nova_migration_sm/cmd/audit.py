@@ -62,10 +62,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--include-deleted', action='store_true',
         help='Also read soft-deleted rows (marked "deleted").')
-    parser.add_argument(
+    listing = parser.add_mutually_exclusive_group()
+    listing.add_argument(
         '--all', action='store_true', dest='list_all',
         help='List every affected row under its group, not only the '
              'oldest examples (the JSON always lists every row).')
+    listing.add_argument(
+        '--examples-only', action='store_true',
+        help='JSON too names only the oldest rows of each group: memory '
+             'then does not grow with the rows found.')
     parser.add_argument(
         '--batch-size', type=checked.positive_int,
         default=audit.DEFAULT_BATCH_SIZE, metavar='ROWS',
@@ -258,7 +263,8 @@ def run(args: argparse.Namespace) -> int:
             targets, progress, stale_after=args.stale_after,
             table=args.table, batch_size=args.batch_size,
             include_deleted=args.include_deleted,
-            list_rows=args.list_all or args.format == 'json')
+            list_rows=(args.list_all or args.format == 'json') and
+            not args.examples_only)
     finally:
         if progress is not None:
             progress.close()

@@ -108,6 +108,9 @@ def _checked(args: argparse.Namespace) -> dict:
     if args.apply and args.plan and args.maps:
         raise CannotCheck('--apply --plan applies the plan as saved; give '
                           '--map when making it')
+    if args.examples_only:
+        raise CannotCheck('repair lists every row it finds; '
+                          '--examples-only is for audit')
     if args.journal:
         _writable(args.journal, '--journal')
     if args.plan and not args.apply:

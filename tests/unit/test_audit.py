@@ -511,6 +511,15 @@ class TestListings(testtools.TestCase):
             'updated_at': audit.iso(self.now - 49 * DAY)},
             group['listed'][0])
 
+    def test_examples_only_keeps_the_json_to_the_oldest_rows(self):
+        code, out = self._audit('--format', 'json', '--examples-only')
+        self.assertEqual(1, code)
+        group, = json.loads(out)['databases'][0]['report'][
+            'unknown_statuses']
+        self.assertEqual(50, group['rows'])
+        self.assertEqual([50, 49, 48], [e['id'] for e in group['examples']])
+        self.assertNotIn('listed', group)
+
     def test_table_keeps_examples_and_all_lists_every_row(self):
         _, out = self._audit()
         self.assertEqual(3, out.count('a0000000-'))
