@@ -322,8 +322,8 @@ def read_journal(lines, source: str) -> list[Change]:
 
 
 def apply_changes(connection, table: str, changes, journal=None,
-                  now=None) -> list[Outcome]:
-    """Write each change as a compare-and-swap; skip rows that moved.
+                  now=None):
+    """Write each change as a compare-and-swap; yield its :class:`Outcome`.
 
     Each change is its own transaction: the row is locked (``SELECT ...
     FOR UPDATE``; SQLite locks the file on write) and must still be the
@@ -331,7 +331,7 @@ def apply_changes(connection, table: str, changes, journal=None,
     :func:`~nova_migration_sm.db.cas.update_if_status` writes the new
     status only while the row holds the one planned from. ``journal`` (a
     text file) gets :func:`journal_entry` for each change written, once
-    it is committed.
+    it is committed. A row that moved is skipped, never overwritten.
     """
     import sqlalchemy as sa
 
@@ -340,7 +340,6 @@ def apply_changes(connection, table: str, changes, journal=None,
     from nova_migration_sm import exceptions
 
     migrations = auditdb.migrations_table(table)
-    outcomes = []
     for change in changes:
         at = now or datetime.datetime.now(datetime.timezone.utc).replace(
             tzinfo=None)
@@ -368,8 +367,7 @@ def apply_changes(connection, table: str, changes, journal=None,
                     reason = 'moved since: it holds %r, not %r' % (
                         error.kwargs['actual'], change.from_status)
         outcome = Outcome(change, reason is None, audit.iso(at), reason)
-        outcomes.append(outcome)
         if journal is not None and outcome.written:
             journal.write(journal_entry(outcome))
             journal.flush()
-    return outcomes
+        yield outcome

@@ -206,8 +206,13 @@ def _write(args, targets, changes) -> list[repair.Outcome]:
     try:
         for cell, found in by_cell.items():
             with dburl.connect(known[cell].url, read_only=False) as conn:
-                outcomes += repair.apply_changes(conn, args.table, found,
-                                                 journal)
+                outcomes.extend(repair.apply_changes(
+                    conn, args.table, found, journal))
+    except KeyboardInterrupt:
+        raise CannotCheck('interrupted after %d of %d changes written%s' % (
+            sum(o.written for o in outcomes), len(changes),
+            '; %s records them' % args.journal if args.journal else
+            '')) from None
     finally:
         if journal is not None:
             journal.close()

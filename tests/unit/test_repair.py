@@ -308,6 +308,58 @@ class TestRepairOnSQLite(CommandTestCase, RepairScenarios):
         self.assertEqual(2, code)
         self.assertIn(deployments.CELL1_UUID, err)
 
+    def test_a_cell_not_checked(self):
+        folder = self.useFixture(fixtures.TempDir()).path
+        urls = {name: 'sqlite:///%s' % os.path.join(folder, name + '.sqlite')
+                for name in ('api', 'cell1', 'cell2')}
+        deployments.cell_database(urls['cell1'], self.stuck_cell())
+        deployments.api_database(urls['api'], (
+            (deployments.CELL1_UUID, 'cell1', urls['cell1']),
+            (deployments.CELL2_UUID, 'cell2', urls['cell2'])))
+        conf = deployments.nova_conf(os.path.join(folder, 'nova.conf'),
+                                     urls['api'])
+        self.url = urls['cell1']
+        before = self.statuses()
+        # The dry run shows cell1's plan and names cell2 on stderr.
+        code, out, err = self.run_cli('repair', '--config-file', conf)
+        self.assertEqual(2, code)
+        self.assertIn(uuid(1), out.decode())
+        self.assertIn('cell cell2: ', err)
+        self.assertIn('no such SQLite file', err)
+        # --apply writes nothing at all.
+        code, out, err = self.run_cli('repair', '--config-file', conf,
+                                      '--apply')
+        self.assertEqual(2, code)
+        self.assertEqual(b'', out)
+        self.assertIn('nothing was written: cell cell2: ', err)
+        self.assertEqual(before, self.statuses())
+
+    def test_interrupted_apply_says_what_it_wrote(self):
+        from nova_migration_sm.db import cas
+
+        self.seed(self.stuck_cell())
+        real, calls = cas.update_if_status, []
+
+        def interrupted(*args, **kwargs):
+            calls.append(args)
+            if len(calls) == 2:
+                raise KeyboardInterrupt()
+            return real(*args, **kwargs)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_migration_sm.db.cas.update_if_status', interrupted))
+        journal = self.path('journal.jsonl')
+        code, _, err = self.run_cli('repair', '--db-url', self.url,
+                                    '--apply', '--journal', journal)
+        self.assertEqual(2, code)
+        self.assertEqual('nova-migration-sm repair: interrupted after 1 of 3 '
+                         'changes written; %s records them\n' % journal, err)
+        with open(journal) as stream:
+            written, = [json.loads(line)['id'] for line in stream]
+        stuck = {1: S.RUNNING, 2: S.QUEUED, 3: S.MIGRATING}
+        self.assertEqual(dict(stuck, **{written: S.ERROR, 4: S.RUNNING,
+                                        5: S.COMPLETED}), self.statuses())
+
     def test_bad_inputs_exit_two_and_write_nothing(self):
         self.seed(self.stuck_cell())
         before = self.statuses()
