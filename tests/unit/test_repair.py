@@ -356,9 +356,10 @@ class TestRepairOnSQLite(CommandTestCase, RepairScenarios):
                          'changes written; %s records them\n' % journal, err)
         with open(journal) as stream:
             written, = [json.loads(line)['id'] for line in stream]
-        stuck = {1: S.RUNNING, 2: S.QUEUED, 3: S.MIGRATING}
-        self.assertEqual(dict(stuck, **{written: S.ERROR, 4: S.RUNNING,
-                                        5: S.COMPLETED}), self.statuses())
+        expected = {1: S.RUNNING, 2: S.QUEUED, 3: S.MIGRATING,
+                    4: S.RUNNING, 5: S.COMPLETED}
+        expected[written] = S.ERROR
+        self.assertEqual(expected, self.statuses())
 
     def test_bad_inputs_exit_two_and_write_nothing(self):
         self.seed(self.stuck_cell())
