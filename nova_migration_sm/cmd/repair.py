@@ -295,6 +295,10 @@ def _exit_status(args, plan, outcomes, not_checked) -> int:
     return DONE
 
 
+def _rows(count: int) -> str:
+    return '%d row%s' % (count, '' if count == 1 else 's')
+
+
 def _result(args, plan, outcomes, status) -> str:
     if not plan.changes and not plan.decisions:
         return 'RESULT: nothing to repair.'
@@ -304,11 +308,11 @@ def _result(args, plan, outcomes, status) -> str:
             sum(o.written for o in outcomes), len(outcomes)))
         skipped = sum(not o.written for o in outcomes)
         if skipped:
-            parts.append('%d skipped (the rows moved since)' % skipped)
+            parts.append('%s skipped (moved since)' % _rows(skipped))
     elif plan.changes:
-        parts.append('dry run, nothing written: %d rows to change with '
-                     '--apply' % len(plan.changes))
+        parts.append('dry run, nothing written: %s to change with --apply'
+                     % _rows(len(plan.changes)))
     if plan.decisions:
-        parts.append('%d rows need a decision (--map TYPE:OLD=NEW)'
-                     % len(plan.decisions))
+        parts.append('%s to decide (--map TYPE:OLD=NEW)'
+                     % _rows(len(plan.decisions)))
     return 'RESULT: %s.' % '; '.join(parts)

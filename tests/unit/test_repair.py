@@ -277,7 +277,7 @@ class TestRepairOnSQLite(CommandTestCase, RepairScenarios):
         code, out, _ = self.run_cli('repair', '--db-url', self.url,
                                     '--apply')
         self.assertEqual(1, code)
-        self.assertIn(b'rows need a decision', out)
+        self.assertIn(b'rows to decide (--map TYPE:OLD=NEW)', out)
 
     def test_every_cell_of_a_config(self):
         folder = self.useFixture(fixtures.TempDir()).path
