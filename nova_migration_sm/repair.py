@@ -200,30 +200,30 @@ class _Planner:
         since = audit.iso(self.report.stale_before)
         for _, values, checked_as, cross_cell in self.rows(self.report.stuck):
             status = values['status']
-            why = 'in progress, not updated since %s' % since
-            if status in machines.waiting_statuses(checked_as, cross_cell):
-                why = ('waits for the user to confirm or revert the resize '
-                       '(openstack server resize confirm|revert), however '
-                       'long')
-                if not self.mapped(values, checked_as, cross_cell, why):
-                    self.decide(values, checked_as, why)
-                continue
+            waiting = status in machines.waiting_statuses(checked_as,
+                                                          cross_cell)
+            why = ('waits for the user to confirm or revert the resize '
+                   '(openstack server resize confirm|revert), however long'
+                   if waiting else
+                   'in progress, not updated since %s' % since)
             new = self.maps.get((checked_as, status))
-            if new is not None and new not in machines.next_statuses(
-                    checked_as, status, cross_cell):
-                self.decide(values, checked_as, '%s; --map %s:%s=%s, but '
-                            'the machine allows only %s from %r' % (
-                                why, checked_as, status, new, ', '.join(
-                                    machines.next_statuses(
-                                        checked_as, status, cross_cell)),
-                                status))
+            allowed = machines.next_statuses(checked_as, status, cross_cell)
+            if new is not None:
+                mapping = '--map %s:%s=%s' % (checked_as, status, new)
+                if new in allowed:
+                    self.change(values, checked_as, new, '%s; %s' % (
+                        why, mapping))
+                else:
+                    self.decide(values, checked_as, '%s; %s, but the machine '
+                                'allows only %s from %r' % (
+                                    why, mapping, ', '.join(allowed),
+                                    status))
                 continue
-            if self.mapped(values, checked_as, cross_cell, why):
-                continue
-            end = end_of(checked_as, status, cross_cell)
+            end = None if waiting else end_of(checked_as, status, cross_cell)
             if end is None:
-                self.decide(values, checked_as, '%s; no move of the machine '
-                            'ends it in error: decide with --map' % why)
+                self.decide(values, checked_as, why if waiting else
+                            '%s; no move of the machine ends it in error: '
+                            'decide with --map' % why)
                 continue
             self.change(values, checked_as, end, '%s; Nova ends it so at %s'
                         % (why, machines.where(checked_as, status, end,

@@ -261,6 +261,16 @@ class TestRepairOnSQLite(CommandTestCase, RepairScenarios):
         # The migration type's map does not touch resize rows.
         self.assertNotIn(84, changes)
 
+    def test_a_map_of_a_waiting_resize_must_be_a_move_of_the_machine(self):
+        plan, _ = self.plan_of(Seeder(self.now).good().bad(), {
+            (T.MIGRATION, S.FINISHED): S.PRE_MIGRATING})
+        self.assertNotIn(91, [c.id for c in plan.changes])
+        why = {d.id: d.why for d in plan.decisions}
+        for row_id in (91, 97):
+            self.assertIn("--map migration:finished=pre-migrating, but the "
+                          "machine allows only confirming, confirmed, "
+                          "reverting, error from 'finished'", why[row_id])
+
     def test_plan_file_round_trips(self):
         plan, _ = self.plan_of(Seeder(self.now).good().bad())
         self.assertEqual(plan, repair.Plan.from_dict(
