@@ -10,7 +10,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""``repair`` against PostgreSQL and MariaDB, each in a fresh database.
+"""``repair`` against SQLite, PostgreSQL and MariaDB, each in a fresh database.
 
 The flows of :class:`tests.unit.test_repair.RepairScenarios`: a dry run
 that writes nothing, ``--apply`` with a journal, a row moved and a row
@@ -34,7 +34,7 @@ class TestRepairOnServers(fixtures.DatabaseTestCase,
                           test_cli.CommandTestCase,
                           test_repair.RepairScenarios):
 
-    scenarios = fixtures.scenarios(('postgresql', 'mysql'))
+    scenarios = fixtures.scenarios(('sqlite', 'postgresql', 'mysql'))
 
     def setUp(self):
         super().setUp()
