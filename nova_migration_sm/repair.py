@@ -61,14 +61,18 @@ class Change:
     migration_type: str
     """The row's type, or the type Nova infers for a NULL one."""
     from_status: str | None
-    to_status: str
+    to_status: str | None
     why: str
+    updated_at: str | None = None
+    """The ``updated_at`` to write back (an undo); None: the time of the
+    change."""
 
-    def undo(self, when: str) -> 'Change':
+    def undo(self, when: str, updated_at: str | None) -> 'Change':
         """The change that moves the row back, as a journal entry says."""
         return dataclasses.replace(
             self, from_status=self.to_status, to_status=self.from_status,
-            why='undo of the repair made at %s' % when)
+            why='undo of the repair made at %s' % when,
+            updated_at=updated_at)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,6 +124,8 @@ class Outcome:
     written: bool
     at: str
     reason: str | None = None
+    updated_at_before: str | None = None
+    """The row's ``updated_at`` before the change (to undo it)."""
 
 
 def suggestion(status: str | None, migration_type: str, cross_cell: bool,
@@ -197,7 +203,6 @@ class _Planner:
         return True
 
     def stuck(self) -> None:
-        since = audit.iso(self.report.stale_before)
         for _, values, checked_as, cross_cell in self.rows(self.report.stuck):
             status = values['status']
             waiting = status in machines.waiting_statuses(checked_as,
@@ -205,7 +210,8 @@ class _Planner:
             why = ('waits for the user to confirm or revert the resize '
                    '(openstack server resize confirm|revert), however long'
                    if waiting else
-                   'in progress, not updated since %s' % since)
+                   'in progress, not updated since %s' % audit.iso(
+                       values['updated_at'] or values['created_at']))
             new = self.maps.get((checked_as, status))
             allowed = machines.next_statuses(checked_as, status, cross_cell)
             if new is not None:
@@ -298,7 +304,8 @@ def journal_entry(outcome: Outcome) -> str:
         'id': change.id, 'uuid': change.uuid,
         'migration_type': change.migration_type,
         'before': change.from_status, 'after': change.to_status,
-        'time': outcome.at, 'why': change.why}) + '\n'
+        'time': outcome.at, 'updated_at_before': outcome.updated_at_before,
+        'why': change.why}) + '\n'
 
 
 def read_journal(lines, source: str) -> list[Change]:
@@ -312,7 +319,8 @@ def read_journal(lines, source: str) -> list[Change]:
             change = Change(entry['cell'], entry['cell_uuid'], entry['id'],
                             entry['uuid'], entry['migration_type'],
                             entry['before'], entry['after'], entry['why'])
-            undo.append(change.undo(entry['time']))
+            undo.append(change.undo(entry['time'],
+                                    entry.get('updated_at_before')))
         except (ValueError, KeyError, TypeError):
             raise CannotCheck('%s, line %d: not a journal entry written by '
                               'repair --journal' % (source, number)) from None
@@ -343,11 +351,13 @@ def apply_changes(connection, table: str, changes, journal=None,
     for change in changes:
         at = now or datetime.datetime.now(datetime.timezone.utc).replace(
             tzinfo=None)
-        reason = None
+        reason = before = None
+        written_at = at if change.updated_at is None else \
+            datetime.datetime.fromisoformat(change.updated_at)
         with connection.begin():
             row = connection.execute(
                 sa.select(migrations.c.uuid, migrations.c.status,
-                          migrations.c.deleted)
+                          migrations.c.deleted, migrations.c.updated_at)
                 .where(migrations.c.id == change.id)
                 .with_for_update()).first()
             if row is None:
@@ -358,15 +368,18 @@ def apply_changes(connection, table: str, changes, journal=None,
             elif row.deleted:
                 reason = 'the row was deleted since'
             else:
+                before = row.updated_at
                 try:
                     cas.update_if_status(
                         connection, migrations, change.id,
-                        {'status': change.to_status, 'updated_at': at},
+                        {'status': change.to_status,
+                         'updated_at': written_at},
                         [change.from_status])
                 except exceptions.MigrationStatusConflict as error:
                     reason = 'moved since: it holds %r, not %r' % (
                         error.kwargs['actual'], change.from_status)
-        outcome = Outcome(change, reason is None, audit.iso(at), reason)
+        outcome = Outcome(change, reason is None, audit.iso(at), reason,
+                          before and before.isoformat(sep=' '))
         if journal is not None and outcome.written:
             journal.write(journal_entry(outcome))
             journal.flush()

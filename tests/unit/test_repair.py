@@ -194,6 +194,11 @@ class RepairScenarios:
                       out.decode())
         self.assertEqual({1: S.RUNNING, 2: S.QUEUED, 3: S.FAILED,
                           4: S.RUNNING, 5: S.COMPLETED}, self.statuses())
+        # The rows undone are as they were: stuck for the same time.
+        code, out, _ = self.run_cli('repair', '--db-url', self.url,
+                                    '--format', 'json')
+        self.assertEqual([1, 2], sorted(
+            c['id'] for c in json.loads(out)['plan']['changes']))
 
 
 class TestRepairOnSQLite(CommandTestCase, RepairScenarios):
