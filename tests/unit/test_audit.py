@@ -280,11 +280,12 @@ class TestGroup(testtools.TestCase):
             for when, row_id, uuid in ordered:
                 group.add(when, row_id, uuid)
             self.assertEqual(8, group.rows)
-            self.assertEqual([(day, 4, 'u4'), (day, 8, 'u8'),
-                              (day + DAY, 1, 'u1')], group.examples)
-        group.add(None, 99, 'u99')
-        self.assertEqual([(datetime.datetime.min, 99, 'u99'), (day, 4, 'u4'),
-                          (day, 8, 'u8')], group.examples)
+            self.assertEqual([(day, 4, 'u4', False), (day, 8, 'u8', False),
+                              (day + DAY, 1, 'u1', False)], group.examples)
+        group.add(None, 99, 'u99', deleted=99)
+        self.assertEqual([(datetime.datetime.min, 99, 'u99', True),
+                          (day, 4, 'u4', False), (day, 8, 'u8', False)],
+                         group.examples)
 
 
 class TestParseDuration(testtools.TestCase):
@@ -467,3 +468,71 @@ class TestImportsNoObjects(testtools.TestCase):
         out = subprocess.run([sys.executable, '-W', 'ignore', '-c', code],
                              capture_output=True, text=True, check=True)
         self.assertEqual('False', out.stdout.strip())
+
+
+class TestListings(testtools.TestCase):
+    """Every affected row: in the JSON always, in the table with --all."""
+
+    def setUp(self):
+        super().setUp()
+        self.now = timeutils.utcnow()
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'nova.sqlite')
+        self.url = 'sqlite:///%s' % path
+        seeder = Seeder(self.now)
+        for day in range(50):
+            seeder.add(T.RESIZE, 'finshed', age=day * DAY, resize=True)
+        seeder.add(T.RESIZE, 'finshed', age=90 * DAY, resize=True,
+                   deleted=51)
+        engine = sa.create_engine(self.url)
+        seeder.insert(engine)
+        engine.dispose()
+
+    def _audit(self, *argv):
+        out = io.StringIO()
+        self.useFixture(fixtures.MonkeyPatch('sys.stdout', out))
+        code = cli.main(['audit', '--db-url', self.url] + list(argv))
+        return code, out.getvalue()
+
+    def test_json_lists_every_row(self):
+        code, out = self._audit('--format', 'json')
+        self.assertEqual(1, code)
+        database = json.loads(out)['databases'][0]
+        group, = database['report']['unknown_statuses']
+        self.assertEqual(50, group['rows'])
+        self.assertEqual(3, len(group['examples']))
+        self.assertEqual(list(range(50, 0, -1)),
+                         [row['id'] for row in group['listed']])
+        self.assertEqual({
+            'cell': database['name'], 'id': 50,
+            'uuid': 'a0000000-0000-4000-8000-000000000050',
+            'migration_type': 'resize', 'cross_cell_move': False,
+            'status': 'finshed', 'deleted': False,
+            'updated_at': audit.iso(self.now - 49 * DAY)},
+            group['listed'][0])
+
+    def test_examples_only_keeps_the_json_to_the_oldest_rows(self):
+        code, out = self._audit('--format', 'json', '--examples-only')
+        self.assertEqual(1, code)
+        group, = json.loads(out)['databases'][0]['report'][
+            'unknown_statuses']
+        self.assertEqual(50, group['rows'])
+        self.assertEqual([50, 49, 48], [e['id'] for e in group['examples']])
+        self.assertNotIn('listed', group)
+
+    def test_table_keeps_examples_and_all_lists_every_row(self):
+        _, out = self._audit()
+        self.assertEqual(3, out.count('a0000000-'))
+        _, out = self._audit('--all')
+        self.assertEqual(3 + 50, out.count('a0000000-'))
+        self.assertEqual(50, len([line for line in out.splitlines()
+                                  if line.lstrip().startswith('id=')]))
+
+    def test_deleted_rows_are_marked(self):
+        _, out = self._audit('--include-deleted')
+        self.assertIn('a0000000-0000-4000-8000-000000000051 (deleted)', out)
+        _, out = self._audit('--include-deleted', '--format', 'json')
+        listed = json.loads(out)['databases'][0]['report'][
+            'unknown_statuses'][0]['listed']
+        self.assertEqual([51], [r['id'] for r in listed if r['deleted']])
+        self.assertTrue(listed[0]['deleted'])
