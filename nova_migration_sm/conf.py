@@ -16,6 +16,8 @@
 ``oslo-config-generator --namespace nova_migration_sm`` documents them.
 """
 
+import re
+
 from oslo_config import cfg
 
 STRICT = 'strict'
@@ -68,6 +70,39 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     """Register the options on ``conf``."""
     conf.register_group(GROUP)
     conf.register_opts(OPTS, group=GROUP)
+
+
+# NOTE: oslo.config's message, "Value for option enforcement from
+# LocationInfo(..., detail='/etc/nova/nova.conf') is not valid: Valid values
+# are [strict, warn, off], but found 'strikt'", without the repr.
+_NOT_VALID = re.compile(
+    r"detail='(?P<where>[^']*)'\) is not valid: (?P<why>.*)")
+
+
+def invalid_values(conf: cfg.ConfigOpts) -> dict[str, str]:
+    """Option -> one line, for each option whose value in ``conf`` is bad.
+
+    oslo.config checks a value only when the option is read, which a
+    service does at its first checked move; reading each one here reports
+    every mistake before that. The options are registered on ``conf``
+    first when they are not yet.
+    """
+    register_opts(conf)
+    found = {}
+    for opt in OPTS:
+        try:
+            getattr(conf[GROUP.name], opt.dest)
+        except cfg.Error as error:
+            text = ' '.join(str(error).split())
+            match = _NOT_VALID.search(text)
+            if match:
+                why = match.group('why')
+                text = 'in %s is not valid: %s' % (
+                    match.group('where'), why[:1].lower() + why[1:])
+            else:
+                text = 'is not valid: %s' % text
+            found[opt.dest] = '[%s] %s %s' % (GROUP.name, opt.dest, text)
+    return found
 
 
 def list_opts() -> list[tuple[cfg.OptGroup, list[cfg.Opt]]]:
