@@ -67,9 +67,16 @@ OPTS = [
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
-    """Register the options on ``conf``."""
-    conf.register_group(GROUP)
-    conf.register_opts(OPTS, group=GROUP)
+    """Register the options on ``conf``.
+
+    A group of its own for each ``conf``: oslo.config keeps an option's
+    override and default in its group, and ``register_group()`` copies
+    the group shallowly, so with :data:`GROUP` itself a ``set_override``
+    on one ``ConfigOpts`` would change every other.
+    """
+    conf.register_group(cfg.OptGroup(GROUP.name, title=GROUP.title,
+                                     help=GROUP.help))
+    conf.register_opts(OPTS, group=GROUP.name)
 
 
 # NOTE: oslo.config's message, "Value for option enforcement from
