@@ -423,7 +423,24 @@ def _run(argv: list[str]) -> int:
     # NOTE: what upgradecheck.main() does after parsing: --json reads
     # the module's CONF.
     upgradecheck.CONF = conf
-    return upgradecheck.run(conf)
+    try:
+        return upgradecheck.run(conf)
+    except OSError as error:
+        # NOTE: oslo.upgradecheck could print neither the result nor the
+        # traceback of that (a full disk, a closed pipe); what is left in
+        # stdout's buffer goes nowhere, so that the exit is quiet too.
+        _discard(sys.stdout)
+        print('%s: cannot write the result: %s' % (
+            PROG, error.strerror or first_line(error)), file=sys.stderr)
+        return Code.FAILURE
+
+
+def _discard(stream) -> None:
+    """Point ``stream``'s file descriptor at ``/dev/null``, if it has one."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,8 @@ file the documentation shows: each row is a command, its exit status and
 the exact line it prints (``...`` stands for text from a library or the
 system, such as an absolute path). A command ending in ``then Ctrl-C``
 or ``then SIGTERM`` gets that signal once it has connected to the silent
-server of ``silent.conf``. Each row runs in a fresh process, in
+server of ``silent.conf``; ``> /dev/full`` sends its stdout to a full
+disk. Each row runs in a fresh process, in
 a directory of the files :class:`OperatorFiles` makes (the page lists
 them), with the packages of its "Not installed" column hidden. Every row
 must also print no traceback and no password, and leave every file of
@@ -165,6 +166,7 @@ class OperatorFiles(fixtures.Fixture):
 def run_row(row: dict, directory: str) -> subprocess.CompletedProcess:
     """Run a row's command in ``directory``, as an operator would."""
     command, _, then = row['Command'].partition(' then ')
+    command, _, redirect = command.partition(' > ')
     argv = shlex.split(command)
     if argv[0] == 'nova-migration-sm':
         module, argv = 'nova_migration_sm.cmd.cli', argv[1:]
@@ -183,24 +185,26 @@ def run_row(row: dict, directory: str) -> subprocess.CompletedProcess:
     code = ('import runpy, sys; sys.modules.update(dict.fromkeys(%r)); '
             'runpy.run_module(%r, run_name="__main__", alter_sys=True)'
             % (missing, module))
-    if not then:
-        return subprocess.run([sys.executable, '-c', code] + argv,
-                              cwd=directory, env=env, capture_output=True,
-                              text=True, timeout=120, check=False)
-    with subprocess.Popen([sys.executable, '-c', code] + argv,
-                          cwd=directory, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True) as process:
+    with open(redirect or os.devnull, 'w') as target, subprocess.Popen(
+            [sys.executable, '-c', code] + argv, cwd=directory, env=env,
+            stdout=target if redirect else subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True) as process:
+        connection = None
         try:
-            OperatorFiles.silent.settimeout(60)
-            connection, _ = OperatorFiles.silent.accept()
+            if then:
+                # NOTE: held open until the command ends: it waits there.
+                OperatorFiles.silent.settimeout(60)
+                connection, _ = OperatorFiles.silent.accept()
+                process.send_signal(SIGNALS[then])
+            stdout, stderr = process.communicate(timeout=120)
         except BaseException:
             process.kill()
             raise
-        with connection:
-            process.send_signal(SIGNALS[then])
-            stdout, stderr = process.communicate(timeout=120)
+        finally:
+            if connection is not None:
+                connection.close()
     return subprocess.CompletedProcess(process.args, process.returncode,
-                                       stdout, stderr)
+                                       stdout or '', stderr)
 
 
 def pattern(message: str) -> re.Pattern:

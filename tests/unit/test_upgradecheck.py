@@ -20,6 +20,8 @@ those whose source host has no nova-compute service left in the cell.
 Times are shown as ``T``.
 """
 
+import errno
+import io
 import os
 import re
 import signal
@@ -251,6 +253,24 @@ class TestCommandLine(testtools.TestCase):
             'python -m nova_migration_sm.upgradecheck: error: --config-file '
             '%s is a directory; give a directory as --config-dir %s\n' % (
                 path, path), err)
+
+    def test_stdout_on_a_full_disk(self):
+        class Full(io.StringIO):
+            def write(self, text):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        deployment = self.useFixture(Deployment(Seeder(timeutils.utcnow()),
+                                                Seeder(timeutils.utcnow())))
+        err = io.StringIO()
+        self.useFixture(fixtures.MonkeyPatch('sys.stdout', Full()))
+        self.useFixture(fixtures.MonkeyPatch('sys.stderr', err))
+        self.useFixture(fixtures.MonkeyPatch(
+            'oslo_upgradecheck.upgradecheck.CONF', None))
+        self.assertEqual(2, upgradecheck.main([
+            '--config-file', deployment.conf, 'upgrade', 'check']))
+        self.assertEqual('python -m nova_migration_sm.upgradecheck: cannot '
+                         'write the result: No space left on device\n',
+                         err.getvalue())
 
     def test_sigterm_during_the_check(self):
         deployment = self.useFixture(Deployment(Seeder(timeutils.utcnow()),
