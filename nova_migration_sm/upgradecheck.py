@@ -85,7 +85,10 @@ WAITING_EVACUATIONS = ('nova/compute/manager.py, '
                        'ComputeManager._destroy_evacuated_instances')
 """Where Nova 34.0.0 completes a ``done`` evacuation: the source host's
 nova-compute, at start-up (``init_host``), lists the evacuations whose
-``source_compute`` is its host and sets each ``completed``."""
+``source_compute`` is its host and sets each ``completed``
+(``manager.py:818-933``). It skips, leaving ``done``, one whose instance
+is gone (``:905-908``) or whose ``source_node`` is not among its compute
+nodes (``:913-917``); the check does not look for the second case."""
 HOSTS_SHOWN = 5
 """How many source hosts a note names."""
 
