@@ -427,7 +427,9 @@ def _run(argv: list[str]) -> int:
     # the module's CONF.
     upgradecheck.CONF = conf
     try:
-        return upgradecheck.run(conf)
+        code = upgradecheck.run(conf)
+        sys.stdout.flush()
+        return code
     except OSError as error:
         # NOTE: oslo.upgradecheck could print neither the result nor the
         # traceback of that (a full disk, a closed pipe); what is left in
