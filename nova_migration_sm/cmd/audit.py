@@ -230,6 +230,7 @@ def format_table(audits: audit.Audits) -> str:
 def _targets(args: argparse.Namespace):
     from nova_migration_sm import auditdb
     from nova_migration_sm import cells
+    from nova_migration_sm import conf as options
 
     if args.db_url is not None and args.config_args:
         raise CannotCheck('give --db-url or --config-file/--config-dir, '
@@ -240,6 +241,9 @@ def _targets(args: argparse.Namespace):
         raise CannotCheck('nothing to audit: give --config-file nova.conf '
                           '(every cell) or --db-url URL (one database)')
     conf = cells.load_config(args.config_args)
+    invalid = options.invalid_values(conf)
+    if invalid:
+        raise CannotCheck('; '.join(invalid.values()))
     return cells.targets_from_config(conf, ' and '.join(
         args.config_args[1::2]))
 

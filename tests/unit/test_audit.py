@@ -21,6 +21,7 @@ import sys
 import tracemalloc
 
 import fixtures
+from oslo_config import cfg
 from oslo_upgradecheck import upgradecheck as oslo_upgradecheck
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ import testtools
 from nova_migration_sm import audit
 from nova_migration_sm import auditdb
 from nova_migration_sm.cmd import cli
+from nova_migration_sm import conf as sm_conf
 from nova_migration_sm.db import models
 from nova_migration_sm import dburl
 from nova_migration_sm.statuses import MigrationStatus as S
@@ -400,6 +402,16 @@ class TestAuditCommand(testtools.TestCase):
                          'database' % self.url, str(error))
 
 
+def configured(enforcement: str) -> cfg.ConfigOpts:
+    """A config of its own whose ``enforcement`` is this."""
+    conf = cfg.ConfigOpts()
+    sm_conf.register_opts(conf)
+    conf([], project=None, default_config_files=[], default_config_dirs=[])
+    conf.set_override('enforcement', enforcement,
+                      group='migration_state_machine')
+    return conf
+
+
 class TestUpgradeCheck(testtools.TestCase):
 
     def setUp(self):
@@ -426,9 +438,14 @@ class TestUpgradeCheck(testtools.TestCase):
         result = upgradecheck.check_migration_statuses([good, stuck])
         self.assertEqual(code.WARNING, result.code)
         self.assertIn('1 migrations not terminal', result.details)
-        result = upgradecheck.check_migration_statuses([stuck, bad])
-        self.assertEqual(code.FAILURE, result.code)
-        self.assertIn('8 rows would break', result.details)
+        # Rows that break under strict: something to do before strict
+        # (Warning), refused moves if strict is on already (Failure).
+        for enforcement, expected in (('warn', code.WARNING),
+                                      ('strict', code.FAILURE)):
+            result = upgradecheck.check_migration_statuses(
+                [stuck, bad], conf=configured(enforcement))
+            self.assertEqual(expected, result.code)
+            self.assertIn('8 rows would break', result.details)
 
     def test_unreadable_cell_fails(self):
         url = 'sqlite:///%s' % os.path.join(self.tmp, 'missing')
@@ -452,7 +469,8 @@ class TestUpgradeCheck(testtools.TestCase):
         # not decide this one's output.
         self.useFixture(fixtures.MonkeyPatch(
             'oslo_upgradecheck.upgradecheck.CONF', None))
-        checks = upgradecheck.MigrationStateMachineChecks(db_urls=[bad])
+        checks = upgradecheck.MigrationStateMachineChecks(
+            db_urls=[bad], conf=configured('strict'))
         self.assertEqual(oslo_upgradecheck.Code.FAILURE, checks.check())
         self.assertIn('Check: Migration statuses', out.getvalue())
 
