@@ -277,6 +277,7 @@ class Report:
     """The figures of one race, judged from the database's history."""
 
     writers: int
+    rounds: int = 0
     attempts: int = 0
     written: int = 0
     refused: int = 0
