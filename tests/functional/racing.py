@@ -287,8 +287,9 @@ class Report:
     """Saves that raised ``DBDeadlock`` (Galera: a certification failure
     no retry absorbed); also counted in ``errors``."""
     certification_failures: int = 0
-    """Galera only: the transactions the cluster aborted during the race
-    (its own counters); each raised ``DBDeadlock`` inside a save."""
+    """Galera only: the transactions the cluster aborted during the race,
+    from its own counters (:mod:`tests.functional.galera`); a save whose
+    transaction was aborted got ``DBDeadlock`` from the database."""
     lifecycle_moves: int = 0
     race_moves: int = 0
     same_value: int = 0
