@@ -47,6 +47,8 @@ stop() {
     rm -rf "$work"
 }
 trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 members="gcomm://127.0.0.1:$GROUP,127.0.0.1:$((GROUP + 10)),\
 127.0.0.1:$((GROUP + 20))"
