@@ -92,8 +92,8 @@ class RacingWritersTests:
         writers = WRITERS
         if target.node_urls:
             # NOTE: two writers per node, and half the rounds: each
-            # certification failure sleeps in oslo.db's deadlock retry (up
-            # to 2 s, then longer), which keeps a Galera run to minutes.
+            # certification failure sleeps in oslo.db's deadlock retry (1 s,
+            # then up to 2 s, 4 s...), which keeps a Galera run to minutes.
             writers, rounds = 2 * len(target.node_urls), rounds // 2
             galera.wait_synced(target.node_urls)
             aborted = galera.certification_failures(target.node_urls)
