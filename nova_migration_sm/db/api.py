@@ -24,6 +24,7 @@ checked, so a writer with a stale view gets
 
 import datetime
 
+from oslo_db import api as oslo_db_api
 from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -115,6 +116,7 @@ def migration_create(context, values: dict) -> models.Migration:
         return migration
 
 
+@oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
 def migration_update(context, migration_id: int, values: dict,
                      expected_statuses=None) -> models.Migration:
     """Update a migration, soft-deleted or not (as Nova does).
@@ -122,6 +124,11 @@ def migration_update(context, migration_id: int, values: dict,
     With ``expected_statuses``, only while the row holds one of them: one
     conditional ``UPDATE`` (:func:`cas.update_if_status`), else
     :class:`MigrationStatusConflict` and nothing is written.
+
+    A deadlock (on Galera also a commit that failed certification: another
+    node wrote the row first) runs the whole transaction again, the
+    conditional ``UPDATE`` included, as Nova's ``migration_update`` does
+    (oslo.db's ``wrap_db_retry``, 5 retries).
     """
     with _writer(context) as session:
         if expected_statuses is not None:

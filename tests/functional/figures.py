@@ -31,7 +31,8 @@ FLOW_COLUMNS = ('flows',)
 RACE_KEY = ('suite', 'backend', 'check')
 RACE_COLUMNS = ('writers', 'attempts', 'written', 'refused', 'conflicts',
                 'race_moves', 'illegal_persisted', 'lost_updates',
-                'unacknowledged_writes', 'errors')
+                'unacknowledged_writes', 'errors', 'certification_failures',
+                'deadlocks_surfaced')
 FAULT_KEY = ('fault', 'backend', 'transport')
 FAULT_COLUMNS = ('faults', 'acknowledged', 'caller_errors',
                  'illegal_or_lost')

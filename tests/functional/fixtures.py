@@ -33,6 +33,9 @@ and sets the first two):
 ``NOVA_MIGRATION_SM_FIGURES_FILE``
     if set, tests append their figures (JSON lines) to it; see
     ``python -m tests.functional.figures``.
+``GALERA_URLS``
+    set by ``tools/galera.sh``: one URL per node of a Galera cluster;
+    loads the Galera tests (:mod:`tests.functional.galera`).
 """
 
 import atexit

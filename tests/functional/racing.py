@@ -108,6 +108,16 @@ class Plan:
     rounds: int
     mutation: str | None = None
     seed: str = 'racing'
+    node_urls: tuple[str, ...] = ()
+    """The nodes of a multi-master cluster (Galera), the same database
+    on each: writer ``i`` connects to node ``i % len(node_urls)``
+    instead of ``db_url``."""
+
+    def writer_url(self, index: int) -> str:
+        """The database writer ``index`` connects to."""
+        if self.node_urls:
+            return self.node_urls[index % len(self.node_urls)]
+        return self.db_url
 
 
 def migration_api(migration_class, context):
@@ -216,7 +226,7 @@ def writer(plan: Plan, index: int, barrier, results) -> None:
         strict()
         mutate(plan.mutation)
         api = importlib.import_module(plan.writers_module).writer_api(
-            plan.db_url)
+            plan.writer_url(index))
         results.put((index, _rounds(plan, index, api, barrier)))
     except BaseException:  # noqa: BLE001 - reported to the parent
         barrier.abort()
@@ -267,11 +277,19 @@ class Report:
     """The figures of one race, judged from the database's history."""
 
     writers: int
+    rounds: int = 0
     attempts: int = 0
     written: int = 0
     refused: int = 0
     conflicts: int = 0
     errors: int = 0
+    deadlocks_surfaced: int = 0
+    """Saves that raised ``DBDeadlock`` (Galera: a certification failure
+    no retry absorbed); also counted in ``errors``."""
+    certification_failures: int = 0
+    """Galera only: the transactions the cluster aborted during the race,
+    from its own counters (:mod:`tests.functional.galera`); a save whose
+    transaction was aborted got ``DBDeadlock`` from the database."""
     lifecycle_moves: int = 0
     race_moves: int = 0
     same_value: int = 0
@@ -320,6 +338,8 @@ def _count_outcomes(report: Report, rows, attempts) -> None:
                             % (attempt.tag, attempt.seen, attempt.target))
         else:
             report.errors += 1
+            if attempt.outcome == 'error: DBDeadlock':
+                report.deadlocks_surfaced += 1
             if len(report.problems) < 20:
                 report.problems.append('error: %s %s' % (attempt.tag,
                                                          attempt.outcome))

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from testtools import content
 
 from tests.functional import figures as figures_file
+from tests.functional import galera
 from tests.functional import history
 from tests.functional import racing
 
@@ -53,6 +54,9 @@ class Target:
     """The ``migrations`` table (the history trigger's)."""
     writers_module: str
     """See :attr:`tests.functional.racing.Plan.writers_module`."""
+    node_urls: tuple[str, ...] = ()
+    """Galera: the database on each node (``db_url`` is one of them);
+    see :attr:`tests.functional.racing.Plan.node_urls`."""
 
 
 class RacingWritersTests:
@@ -74,19 +78,35 @@ class RacingWritersTests:
              rows_per_kind=ROWS_PER_KIND) -> racing.Report:
         """Race the writers on new rows; the judged history."""
         target = self.racing_target()
-        engine = sa.create_engine(target.db_url, poolclass=sa.pool.NullPool)
+        if target.node_urls:
+            engine = galera.causal_engine(target.db_url)
+        else:
+            engine = sa.create_engine(target.db_url,
+                                      poolclass=sa.pool.NullPool)
         self.addCleanup(engine.dispose)
         if not sa.inspect(engine).has_table(history.TABLE):
             history.install(engine)
         rows = tuple(racing.Row(self.new_row(kind, cross_cell), kind,
                                 cross_cell)
                      for kind, cross_cell in KINDS * rows_per_kind)
+        writers = WRITERS
+        if target.node_urls:
+            # NOTE: two writers per node, and half the rounds: each
+            # certification failure sleeps in oslo.db's deadlock retry (1 s,
+            # then up to 2 s, 4 s...), which keeps a Galera run to minutes.
+            writers, rounds = 2 * len(target.node_urls), rounds // 2
+            galera.wait_synced(target.node_urls)
+            aborted = galera.certification_failures(target.node_urls)
         plan = racing.Plan(target.writers_module, target.db_url, rows,
-                           rounds, mutation)
-        attempts = racing.run_writers(plan, WRITERS)
+                           rounds, mutation, node_urls=target.node_urls)
+        attempts = racing.run_writers(plan, writers)
         entries, final = racing.read_history(engine, rows, target.table)
         report = racing.judge_history(rows, entries, attempts, final,
-                                      WRITERS)
+                                      writers)
+        report.rounds = rounds
+        if target.node_urls:
+            report.certification_failures = galera.certification_failures(
+                target.node_urls) - aborted
         figures = dict(report.figures(), suite=target.suite,
                        check=mutation or 'on', backend=target.backend,
                        transport='processes', test=self.id())
@@ -104,7 +124,7 @@ class RacingWritersTests:
         self.assertEqual([], report.problems)
         for figure in MUST_BE_ZERO:
             self.assertEqual(0, getattr(report, figure), figure)
-        self.assertEqual(WRITERS * ROUNDS, report.attempts)
+        self.assertEqual(report.writers * report.rounds, report.attempts)
         # The writers raced: each outcome happened.
         self.assertGreater(report.written, 0)
         self.assertGreater(report.refused, 0)

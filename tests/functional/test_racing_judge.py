@@ -58,8 +58,10 @@ class TestJudgeHistory(testtools.TestCase):
             [source, destination, refused, conflict])
         self.assertEqual([], report.problems)
         self.assertEqual(
-            dict(writers=2, attempts=4, written=2, refused=1, conflicts=1,
-                 errors=0, lifecycle_moves=1, race_moves=1, same_value=0,
+            dict(writers=2, rounds=0, attempts=4, written=2, refused=1,
+                 conflicts=1, errors=0, deadlocks_surfaced=0,
+                 certification_failures=0, lifecycle_moves=1, race_moves=1,
+                 same_value=0,
                  illegal_persisted=0, lost_updates=0,
                  unacknowledged_writes=0, wrong_outcomes=0,
                  broken_histories=0),
@@ -151,3 +153,10 @@ class TestJudgeHistory(testtools.TestCase):
         report = self.judge([CREATED], [
             attempt('w0.1', 'accepted', 'done', 'error: DBError')])
         self.assertEqual(1, report.errors)
+        self.assertEqual(0, report.deadlocks_surfaced)
+
+    def test_deadlock_reaching_the_caller_is_an_error(self):
+        # Galera: a certification failure no retry absorbed.
+        report = self.judge([CREATED], [
+            attempt('w0.1', 'accepted', 'done', 'error: DBDeadlock')])
+        self.assertEqual((1, 1), (report.errors, report.deadlocks_surfaced))

@@ -37,12 +37,14 @@ import sqlalchemy as sa
 import testtools
 
 from nova_migration_sm import conf as sm_conf
+from tests.functional import galera
 from tests.functional import history
 from tests.functional import racing
 from tests.nova import writers
 
 REQUIRE_ENV = 'NOVA_MIGRATION_SM_REQUIRE_SERVERS'
-BACKENDS = ('sqlite', 'postgresql', 'mysql')
+BACKENDS = ('sqlite', 'postgresql', 'mysql', galera.BACKEND)
+"""``galera`` only when ``GALERA_URLS`` names a cluster (tools/galera.sh)."""
 TABLES = (nova_models.Instance.__table__, nova_models.Migration.__table__)
 
 
@@ -58,7 +60,11 @@ class NovaDatabase(fixtures.Fixture):
     """A new database of ``backend`` with Nova's migrations schema.
 
     ``url`` (password included) and ``engine`` (no pooling) reach it.
-    Raises :class:`Unavailable` when the server is missing.
+    Raises :class:`Unavailable` when the server is missing. On Galera,
+    ``node_urls`` names the database on every node (``url`` is the
+    first), ``engine`` reads causally (what any node committed) and
+    ``peer_engine`` writes on another node; elsewhere both engines are
+    the same and ``node_urls`` is empty.
     """
 
     def __init__(self, backend: str) -> None:
@@ -66,12 +72,22 @@ class NovaDatabase(fixtures.Fixture):
         self.backend = backend
 
     def _setUp(self) -> None:
+        self.node_urls = ()
         if self.backend == 'sqlite':
             directory = self.useFixture(fixtures.TempDir()).path
             self.url = 'sqlite:///%s' % os.path.join(directory, 'nova.db')
+        elif self.backend == galera.BACKEND:
+            cluster = self.useFixture(galera.GaleraDatabase('nmsm_nova'))
+            self.url, self.node_urls = cluster.url, cluster.urls
         else:
             self.url = self._provision()
-        self.engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        if self.node_urls:
+            self.engine = galera.causal_engine(self.url)
+            self.peer_engine = galera.causal_engine(self.node_urls[1])
+            self.addCleanup(self.peer_engine.dispose)
+        else:
+            self.engine = self.peer_engine = sa.create_engine(
+                self.url, poolclass=sa.pool.NullPool)
         self.addCleanup(self.engine.dispose)
         nova_models.BASE.metadata.create_all(self.engine, tables=TABLES)
         history.install(self.engine)
@@ -154,5 +170,6 @@ def _unavailable(error: Exception) -> Unavailable | None:
 
 
 def scenarios(backends=BACKENDS):
-    """One testscenarios scenario per backend."""
-    return [(backend, {'backend': backend}) for backend in backends]
+    """One testscenarios scenario per backend (Galera if configured)."""
+    return [(backend, {'backend': backend}) for backend in backends
+            if backend != galera.BACKEND or galera.node_urls()]

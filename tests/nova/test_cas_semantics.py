@@ -22,6 +22,9 @@ Nova's object, on a provisioned database of the backend:
 * Under REPEATABLE READ (MariaDB's default) a transaction's plain reads
   return its snapshot; when the row moved meanwhile, the conflict must
   name the status another connection committed.
+
+Both also on Galera when ``GALERA_URLS`` names a cluster; there the other
+connection commits on another node.
 """
 
 from nova import context as nova_context
@@ -33,6 +36,7 @@ import sqlalchemy as sa
 import testscenarios
 
 from nova_migration_sm import exceptions
+from tests.functional import galera
 from tests.functional import history
 from tests.nova import base
 
@@ -55,7 +59,7 @@ def _touch(conn, migration_id: int) -> int:
 
 class TestSameValueWithoutFoundRows(base.NovaTestCase):
 
-    scenarios = base.scenarios(('mysql',))
+    scenarios = base.scenarios(('mysql', galera.BACKEND))
 
     def _context_without_found_rows(self):
         """A context whose connections do not set ``CLIENT.FOUND_ROWS``.
@@ -122,9 +126,11 @@ class TestSameValueWithoutFoundRows(base.NovaTestCase):
 
 class TestConflictUnderSnapshot(base.NovaTestCase):
 
-    scenarios = base.scenarios(('mysql', 'postgresql'))
-    ISOLATION = {'mysql': 'REPEATABLE READ', 'postgresql': 'READ COMMITTED'}
-    PLAIN_READ = {'mysql': 'queued', 'postgresql': 'preparing'}
+    scenarios = base.scenarios(('mysql', 'postgresql', galera.BACKEND))
+    ISOLATION = {'mysql': 'REPEATABLE READ', 'postgresql': 'READ COMMITTED',
+                 galera.BACKEND: 'REPEATABLE READ'}
+    PLAIN_READ = {'mysql': 'queued', 'postgresql': 'preparing',
+                  galera.BACKEND: 'queued'}
     """What a plain read in the transaction returns after the commit:
     MySQL's snapshot, PostgreSQL's newest committed row."""
 
@@ -138,10 +144,12 @@ class TestConflictUnderSnapshot(base.NovaTestCase):
             # The transaction reads the row first (MySQL: its snapshot).
             seen = main_db_api.migration_get(self.context,
                                              migration.id).status
-            with self.database.engine.begin() as other:
+            # NOTE: Galera: committed on another node, applied on this.
+            with self.database.peer_engine.begin() as other:
                 other.execute(sa.update(MIGRATIONS).where(
                     MIGRATIONS.c.id == migration.id).values(
                         status='preparing'))
+            galera.wait_synced(self.database.node_urls[:1])
             plain = session.execute(sa.select(MIGRATIONS.c.status).where(
                 MIGRATIONS.c.id == migration.id)).scalar()
             error = self.assertRaises(

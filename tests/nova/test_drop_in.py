@@ -63,7 +63,8 @@ class TestNovaWritersRacing(racing_tests.RacingWritersTests,
     def racing_target(self) -> racing_tests.Target:
         return racing_tests.Target(
             'nova', self.backend, self.database.url,
-            nova_models.Migration.__table__, 'tests.nova.writers')
+            nova_models.Migration.__table__, 'tests.nova.writers',
+            self.database.node_urls)
 
     def new_row(self, migration_type: str, cross_cell: bool) -> int:
         return self.new_migration(migration_type, cross_cell).id
