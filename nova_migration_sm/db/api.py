@@ -116,6 +116,7 @@ def migration_create(context, values: dict) -> models.Migration:
         return migration
 
 
+@cas.conflict_when_retries_run_out
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
 def migration_update(context, migration_id: int, values: dict,
                      expected_statuses=None) -> models.Migration:
@@ -128,7 +129,8 @@ def migration_update(context, migration_id: int, values: dict,
     A deadlock (on Galera also a commit that failed certification: another
     node wrote the row first) runs the whole transaction again, the
     conditional ``UPDATE`` included, as Nova's ``migration_update`` does
-    (oslo.db's ``wrap_db_retry``, 5 retries).
+    (oslo.db's ``wrap_db_retry``, 5 retries). A conditional write that
+    deadlocks on every retry raises :class:`MigrationStatusConflict`.
     """
     with _writer(context) as session:
         if expected_statuses is not None:

@@ -20,6 +20,9 @@ isolation level. The row is read only when the ``UPDATE`` matched nothing,
 to name what it holds.
 """
 
+import functools
+
+from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
 from nova_migration_sm import exceptions
@@ -64,6 +67,38 @@ def update_if_status(session, table: sa.Table, migration_id: int,
         migration=row.uuid or 'id=%s' % migration_id,
         migration_type=row.migration_type, expected=_one(expected),
         actual=row.status, to_status=values.get('status'), allowed=expected)
+
+
+def conflict_when_retries_run_out(write):
+    """Turn a deadlock that outlived its retries into a conflict.
+
+    Put it outside ``oslo_db.api.wrap_db_retry`` on a DB API function that
+    takes ``expected_statuses``. On Galera a conditional write whose commit
+    failed certification every time (other nodes kept writing the row)
+    reaches the caller as :class:`MigrationStatusConflict`, as any other
+    write that lost the row, never as a raw ``DBDeadlock``; nothing was
+    written. An unconditional write keeps oslo.db's ``DBDeadlock``.
+    """
+    @functools.wraps(write)
+    def wrapper(context, migration_id, values, expected_statuses=None,
+                **kwargs):
+        try:
+            return write(context, migration_id, values,
+                         expected_statuses=expected_statuses, **kwargs)
+        except db_exc.DBDeadlock:
+            if expected_statuses is None:
+                raise
+            expected = tuple(expected_statuses)
+            raise exceptions.MigrationStatusConflict(
+                'Migration id=%s: the write of status %r on condition that '
+                'the row holds %s deadlocked (on Galera: failed '
+                'certification) on every retry, as other writers kept '
+                'moving the row; nothing was written.' % (
+                    migration_id, values.get('status'), _one(expected)),
+                migration='id=%s' % migration_id, expected=_one(expected),
+                actual=None, to_status=values.get('status'),
+                allowed=expected)
+    return wrapper
 
 
 def _status_in(column, expected: tuple):

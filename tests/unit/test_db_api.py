@@ -104,3 +104,28 @@ class TestDeadlockRetry(base.TestCase):
                           self.migration.save)
         self.assertEqual('migrating', self.tries[0])
         self.assertEqual(('error', 'winner'), tuple(self._row()))
+
+    def test_deadlock_on_every_retry_is_a_conflict(self):
+        # Other nodes keep winning certification: once oslo.db's retries
+        # run out, the caller gets a conflict, never a raw DBDeadlock.
+        def update_if_status(*args, **kwargs):
+            self.tries.append(args[3]['status'])
+            raise db_exc.DBDeadlock()
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_migration_sm.db.cas.update_if_status', update_if_status))
+        error = self.assertRaises(
+            exceptions.MigrationStatusConflict, db.migration_update,
+            self.context, self.migration.id, {'status': 'migrating'},
+            expected_statuses=('pre-migrating',))
+        self.assertEqual(6, len(self.tries))  # the try and 5 retries
+        self.assertIn('deadlocked', str(error))
+        self.assertIn("'migrating'", str(error))
+        self.assertEqual(('pre-migrating', None), tuple(self._row()))
+
+    def test_unconditional_write_keeps_the_deadlock(self):
+        self.useFixture(fixtures.MockPatchObject(
+            db.models.Migration, 'update', side_effect=db_exc.DBDeadlock))
+        self.assertRaises(db_exc.DBDeadlock, db.migration_update,
+                          self.context, self.migration.id,
+                          {'status': 'migrating'})
