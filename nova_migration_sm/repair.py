@@ -235,6 +235,33 @@ class _Planner:
                         % (why, machines.where(checked_as, status, end,
                                                cross_cell)))
 
+    def done_evacuations(self) -> None:
+        """Done evacuations change only by an operator's ``--map``.
+
+        Waiting for the source compute is Nova's normal state: it completes
+        them when it starts (``ComputeManager._destroy_evacuated_instances``).
+        Only ``--map evacuation:done=completed``, for a source host that is
+        gone for good, ends them here, as that start-up would.
+        """
+        findings = self.report.done_evacuations
+        for source, values, checked_as, cross_cell in self.rows(findings):
+            status = values['status']
+            new = self.maps.get((checked_as, status))
+            if new is None:
+                continue
+            why = ('evacuated from %s, which has not started since %s; '
+                   '--map %s:%s=%s' % (
+                       source, audit.iso(values['updated_at'] or
+                                         values['created_at']),
+                       checked_as, status, new))
+            if new in machines.next_statuses(checked_as, status, cross_cell):
+                self.change(values, checked_as, new, why)
+            else:
+                self.decide(values, checked_as, '%s, but the machine allows '
+                            'only %s from %r' % (why, ', '.join(
+                                machines.next_statuses(checked_as, status,
+                                                       cross_cell)), status))
+
     def unheld(self, findings: dict, what: str,
                ends_only: bool = False) -> None:
         for _, values, checked_as, cross_cell in self.rows(findings):
@@ -272,6 +299,7 @@ def plan_database(cell: str, cell_uuid: str | None,
     """
     planner = _Planner(cell, cell_uuid, maps or {}, report)
     planner.stuck()
+    planner.done_evacuations()
     planner.unheld(report.unknown_statuses,
                    'status unknown to the field (Nova 34 cannot load it)')
     planner.unheld(report.impossible,

@@ -235,10 +235,11 @@ def _todo(cells_: list[Cell], audits: audit.Audits,
         todo.append('Look at the stuck migrations and end them with '
                     'nova-migration-sm repair.')
     if any(c.orphaned for c in cells_):
-        todo.append('Complete the evacuations nothing will complete with '
-                    'nova-migration-sm repair, as their source compute '
-                    'would at start-up, or start nova-compute on that host '
-                    'again.')
+        todo.append('Start nova-compute on the source hosts again, or, '
+                    'for a host gone for good, complete its evacuations as '
+                    'its start-up would: nova-migration-sm repair --map '
+                    'evacuation:done=completed (review the dry run: it '
+                    'lists every done evacuation past --stale-after).')
     return todo
 
 

@@ -266,6 +266,33 @@ class TestRepairOnSQLite(CommandTestCase, RepairScenarios):
         # The migration type's map does not touch resize rows.
         self.assertNotIn(84, changes)
 
+    def test_done_evacuations_are_left_without_a_map(self):
+        # Rows 98-100: done evacuations from dead-1 and dead-2 (Seeder.bad).
+        plan, _ = self.plan_of(Seeder(self.now).good().bad())
+        planned = [c.id for c in plan.changes] + [
+            d.id for d in plan.decisions]
+        for row_id in (98, 99, 100):
+            self.assertNotIn(row_id, planned)
+
+    def test_a_map_completes_done_evacuations(self):
+        plan, _ = self.plan_of(Seeder(self.now).good().bad(), {
+            (T.EVACUATION, S.DONE): S.COMPLETED})
+        changes = {c.id: c for c in plan.changes}
+        for row_id in (98, 99, 100):
+            self.assertEqual((S.DONE, S.COMPLETED), (
+                changes[row_id].from_status, changes[row_id].to_status))
+        self.assertIn('evacuated from dead-1', changes[98].why)
+        # The fresh one from compute-back-soon is not past --stale-after.
+        self.assertEqual(3, sum(c.from_status == S.DONE
+                                for c in plan.changes))
+
+    def test_a_done_evacuation_map_must_be_a_move_of_the_machine(self):
+        plan, _ = self.plan_of(Seeder(self.now).good().bad(), {
+            (T.EVACUATION, S.DONE): S.ACCEPTED})
+        why = {d.id: d.why for d in plan.decisions}
+        self.assertIn("but the machine allows only", why[98])
+        self.assertNotIn(98, [c.id for c in plan.changes])
+
     def test_a_map_of_a_waiting_resize_must_be_a_move_of_the_machine(self):
         plan, _ = self.plan_of(Seeder(self.now).good().bad(), {
             (T.MIGRATION, S.FINISHED): S.PRE_MIGRATING})

@@ -141,11 +141,13 @@ class TestEvacuations(CheckCase):
             'host has no nova-compute service in the cell: compute-8 (1); '
             'nothing will complete them. Information: cell2: 2 evacuations '
             'done since before T wait for their source compute to start: '
-            'compute-7 (2); ' + WAITING + '. To do: Complete the evacuations '
-            'nothing will complete with nova-migration-sm repair, as their '
-            'source compute would at start-up, or start nova-compute on '
-            'that host again. nova-migration-sm audit --config-file '
-            'nova.conf lists every finding.', result.details)
+            'compute-7 (2); ' + WAITING + '. To do: Start nova-compute on the '
+            'source hosts again, or, for a host gone for good, complete its '
+            'evacuations as its start-up would: nova-migration-sm repair '
+            '--map evacuation:done=completed (review the dry run: it lists '
+            'every done evacuation past --stale-after). nova-migration-sm '
+            'audit --config-file nova.conf lists every finding.',
+            result.details)
 
 
 class TestVerdict(CheckCase):
