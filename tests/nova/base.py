@@ -61,9 +61,10 @@ class NovaDatabase(fixtures.Fixture):
     Raises :class:`Unavailable` when the server is missing.
     """
 
-    def __init__(self, backend: str) -> None:
+    def __init__(self, backend: str, tables=TABLES) -> None:
         super().__init__()
         self.backend = backend
+        self.tables = tables  # None: Nova's whole cell schema
 
     def _setUp(self) -> None:
         if self.backend == 'sqlite':
@@ -73,7 +74,7 @@ class NovaDatabase(fixtures.Fixture):
             self.url = self._provision()
         self.engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
         self.addCleanup(self.engine.dispose)
-        nova_models.BASE.metadata.create_all(self.engine, tables=TABLES)
+        nova_models.BASE.metadata.create_all(self.engine, tables=self.tables)
         history.install(self.engine)
 
     def _provision(self) -> str:
