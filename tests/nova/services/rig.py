@@ -177,9 +177,14 @@ class ComputeSide:
              '--backend', backend],
             cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=open(err, 'w'), text=True)
-        ready = self._reply(READY_SECONDS)
-        if not ready.get('ready'):
-            raise RuntimeError('compute side did not start: %s' % ready)
+        try:
+            ready = self._reply(READY_SECONDS)
+            if not ready.get('ready'):
+                raise RuntimeError('compute side did not start: %s' % ready)
+        except Exception:
+            self.process.kill()
+            self.process.wait()
+            raise
 
     def _reply(self, seconds: float) -> dict:
         readable, _, _ = select.select([self.process.stdout], [], [],

@@ -113,9 +113,9 @@ class _ServicesTest:
                 raise RuntimeError('%s (%s=1)' % (message, base.REQUIRE_ENV))
             raise unittest.SkipTest(message)
         objects.register_all()
-        cls.directory = tempfile.mkdtemp(prefix='nmsm-services-')
         cls.database = base.NovaDatabase('postgresql', tables=None)
         cls.database.setUp()
+        cls.directory = tempfile.mkdtemp(prefix='nmsm-services-')
         cls.placement = rig.PlacementStub()
         placement_url = cls.placement.__enter__()
         cls.services = rig.Services(cls.directory, transport_url,
