@@ -65,21 +65,29 @@ def parse_duration(text: str) -> datetime.timedelta:
 
 @dataclasses.dataclass
 class Group:
-    """Rows sharing one finding: a count and the oldest few as examples."""
+    """Rows sharing one finding: a count and the oldest few as examples.
+
+    With ``listed`` a list (:attr:`AuditReport.list_rows`), every row too.
+    """
 
     rows: int = 0
     examples: list = dataclasses.field(default_factory=list)
-    """``(last change, id, uuid)`` of the oldest rows, oldest first."""
+    """``(last change, id, uuid, deleted)`` of the oldest rows, oldest
+    first."""
+    listed: list | None = None
+    """Every row of the group (tuples of :data:`COLUMNS`), or None."""
 
-    def add(self, when, row_id, uuid) -> None:
+    def add(self, when, row_id, uuid, deleted=False, row=None) -> None:
         self.rows += 1
+        if self.listed is not None:
+            self.listed.append(tuple(row))
         when = when or datetime.datetime.min
+        entry = (when, row_id, uuid, bool(deleted))
         examples = self.examples
         if len(examples) < EXAMPLES:
-            bisect.insort(examples, (when, row_id, uuid))
+            bisect.insort(examples, entry)
         elif when <= examples[-1][0]:
             # NOTE: most rows are not among the oldest: one comparison.
-            entry = (when, row_id, uuid)
             if entry < examples[-1]:
                 examples.pop()
                 bisect.insort(examples, entry)
@@ -88,11 +96,33 @@ class Group:
     def oldest(self):
         return self.examples[0][0] if self.examples else None
 
-    def to_dict(self) -> dict:
-        return {'rows': self.rows,
-                'oldest': iso(self.oldest),
-                'examples': [{'id': i, 'uuid': u, 'last_change': iso(w)}
-                             for w, i, u in sorted(self.examples)]}
+    def to_dict(self, cell: str | None = None) -> dict:
+        found = {'rows': self.rows,
+                 'oldest': iso(self.oldest),
+                 'examples': [{'id': i, 'uuid': u, 'last_change': iso(w),
+                               'deleted': d}
+                              for w, i, u, d in sorted(self.examples)]}
+        if self.listed is not None:
+            found['listed'] = [listed_row(row, cell) for row in sorted(
+                self.listed, key=_last_change)]
+        return found
+
+
+def _last_change(row) -> tuple:
+    values = dict(zip(COLUMNS, row))
+    return (values['updated_at'] or values['created_at'] or
+            datetime.datetime.min, values['id'])
+
+
+def listed_row(row, cell: str | None = None) -> dict:
+    """One affected row as the JSON lists it: where it is, what it holds."""
+    values = dict(zip(COLUMNS, row))
+    return {'cell': cell, 'id': values['id'], 'uuid': values['uuid'],
+            'migration_type': values['migration_type'],
+            'cross_cell_move': bool(values['cross_cell_move']),
+            'status': values['status'],
+            'updated_at': iso(values['updated_at']),
+            'deleted': bool(values['deleted'])}
 
 
 def iso(when) -> str | None:
@@ -106,6 +136,10 @@ def _findings() -> collections.defaultdict:
     return collections.defaultdict(Group)
 
 
+def _listing_group() -> Group:
+    return Group(listed=[])
+
+
 @dataclasses.dataclass
 class AuditReport:
     """What :func:`audit` found; each mapping is finding key -> Group."""
@@ -115,6 +149,9 @@ class AuditReport:
     rows: int = 0
     batches: int = 0
     server_side_cursor: bool = False
+    list_rows: bool = False
+    """Keep every affected row in its group (``Group.listed``), not only
+    the examples: memory grows with the rows found, not the table."""
     unknown_statuses: dict = dataclasses.field(default_factory=_findings)
     """``status`` (None for NULL) -> Group."""
     unknown_types: dict = dataclasses.field(default_factory=_findings)
@@ -129,6 +166,16 @@ class AuditReport:
     done_evacuations: dict = dataclasses.field(default_factory=_findings)
     """``source_compute`` -> Group of ``done`` evacuations older than the
     threshold (the source compute has not started since)."""
+
+    def __post_init__(self) -> None:
+        if self.list_rows:
+            for findings in self.findings():
+                findings.default_factory = _listing_group
+
+    def findings(self) -> tuple[dict, ...]:
+        """Every mapping of findings, in the order they are reported."""
+        return (self.unknown_statuses, self.unknown_types, self.impossible,
+                self.null_types, self.stuck, self.done_evacuations)
 
     @property
     def breaking(self) -> int:
@@ -145,14 +192,14 @@ class AuditReport:
     def done_evacuation_rows(self) -> int:
         return sum(g.rows for g in self.done_evacuations.values())
 
-    def to_dict(self) -> dict:
+    def to_dict(self, cell: str | None = None) -> dict:
         def listed(findings, names):
             items = sorted(findings.items(),
                            key=lambda kv: (kv[1].oldest or
                                            datetime.datetime.min,
                                            str(kv[0])))
             return [dict(zip(names, key if isinstance(key, tuple)
-                             else (key,)), **group.to_dict())
+                             else (key,)), **group.to_dict(cell))
                     for key, group in items]
         return {
             'table': self.table,
@@ -205,32 +252,37 @@ def check_rows(report: AuditReport, rows, tables) -> None:
     unknown_statuses, impossible = report.unknown_statuses, report.impossible
     stuck, done_evacuations = report.stuck, report.done_evacuations
     evacuation, done = MigrationType.EVACUATION, MigrationStatus.DONE
-    for (row_id, uuid, migration_type, status, cross_cell, old_flavor,
-         new_flavor, source_compute, created_at, updated_at, _) in rows:
+    for row in rows:
+        (row_id, uuid, migration_type, status, cross_cell, old_flavor,
+         new_flavor, source_compute, created_at, updated_at, deleted) = row
         when = updated_at or created_at
         if migration_type is None:
             migration_type = machines.determine_migration_type(
                 {'old_instance_type_id': old_flavor,
                  'new_instance_type_id': new_flavor})
-            null_types[migration_type, status].add(when, row_id, uuid)
+            null_types[migration_type, status].add(
+                when, row_id, uuid, deleted, row)
         elif migration_type not in _TYPES:
-            unknown_types[migration_type].add(when, row_id, uuid)
+            unknown_types[migration_type].add(
+                when, row_id, uuid, deleted, row)
             continue
         if status not in _STATUSES:
-            unknown_statuses[status].add(when, row_id, uuid)
+            unknown_statuses[status].add(
+                when, row_id, uuid, deleted, row)
             continue
         cross_cell = bool(cross_cell)
         known, in_progress = tables[migration_type, cross_cell]
         if status not in known:
             impossible[migration_type, cross_cell, status].add(
-                when, row_id, uuid)
+                when, row_id, uuid, deleted, row)
         elif when is None or when >= stale_before:
             continue
         elif migration_type == evacuation and status == done:
-            done_evacuations[source_compute].add(when, row_id, uuid)
+            done_evacuations[source_compute].add(
+                when, row_id, uuid, deleted, row)
         elif status in in_progress:
-            stuck[migration_type, cross_cell, status].add(when, row_id,
-                                                          uuid)
+            stuck[migration_type, cross_cell, status].add(
+                when, row_id, uuid, deleted, row)
 
 
 def audit(bind, *args, **kwargs) -> AuditReport:
@@ -267,7 +319,8 @@ class DatabaseAudit:
         return {'name': self.name, 'uuid': self.uuid,
                 'database': self.database,
                 'checked': self.report is not None, 'error': self.error,
-                'report': self.report.to_dict() if self.report else None}
+                'report': (self.report.to_dict(self.name)
+                           if self.report else None)}
 
 
 @dataclasses.dataclass

@@ -102,17 +102,19 @@ def audit_table(bind: sa.Engine | sa.Connection,
                 batch_size: int = audit.DEFAULT_BATCH_SIZE,
                 include_deleted: bool = False,
                 now: datetime.datetime | None = None,
-                on_batch=None) -> audit.AuditReport:
+                on_batch=None, list_rows: bool = False) -> audit.AuditReport:
     """Stream a ``migrations`` table and report what the machines say.
 
     ``on_batch(report)`` is called after each batch of ``batch_size`` rows
     (progress). ``now`` is naive UTC, as Nova stores its timestamps.
+    ``list_rows`` keeps every affected row (:attr:`AuditReport.list_rows`).
     """
     if batch_size < 1:
         raise ValueError('batch_size must be at least 1, not %r'
                          % batch_size)
     now = now or timeutils.utcnow()
-    report = audit.AuditReport(table=table, stale_before=now - stale_after)
+    report = audit.AuditReport(table=table, stale_before=now - stale_after,
+                               list_rows=list_rows)
     tables = audit.machine_tables()
     stmt = _selected(table, include_deleted)
     with _connection(bind) as connection:

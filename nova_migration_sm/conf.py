@@ -16,6 +16,8 @@
 ``oslo-config-generator --namespace nova_migration_sm`` documents them.
 """
 
+import re
+
 from oslo_config import cfg
 
 STRICT = 'strict'
@@ -65,9 +67,49 @@ OPTS = [
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
-    """Register the options on ``conf``."""
-    conf.register_group(GROUP)
-    conf.register_opts(OPTS, group=GROUP)
+    """Register the options on ``conf``.
+
+    A group of its own for each ``conf``: oslo.config keeps an option's
+    override and default in its group, and ``register_group()`` copies
+    the group shallowly, so with :data:`GROUP` itself a ``set_override``
+    on one ``ConfigOpts`` would change every other.
+    """
+    conf.register_group(cfg.OptGroup(GROUP.name, title=GROUP.title,
+                                     help=GROUP.help))
+    conf.register_opts(OPTS, group=GROUP.name)
+
+
+# NOTE: oslo.config's message, "Value for option enforcement from
+# LocationInfo(..., detail='/etc/nova/nova.conf') is not valid: Valid values
+# are [strict, warn, off], but found 'strikt'", without the repr.
+_NOT_VALID = re.compile(
+    r"detail='(?P<where>[^']*)'\) is not valid: (?P<why>.*)")
+
+
+def invalid_values(conf: cfg.ConfigOpts) -> dict[str, str]:
+    """Option -> one line, for each option whose value in ``conf`` is bad.
+
+    oslo.config checks a value only when the option is read, which a
+    service does at its first checked move; reading each one here reports
+    every mistake before that. The options are registered on ``conf``
+    first when they are not yet.
+    """
+    register_opts(conf)
+    found = {}
+    for opt in OPTS:
+        try:
+            getattr(conf[GROUP.name], opt.dest)
+        except cfg.Error as error:
+            text = ' '.join(str(error).split())
+            match = _NOT_VALID.search(text)
+            if match:
+                why = match.group('why')
+                text = 'in %s is not valid: %s' % (
+                    match.group('where'), why[:1].lower() + why[1:])
+            else:
+                text = 'is not valid: %s' % text
+            found[opt.dest] = '[%s] %s %s' % (GROUP.name, opt.dest, text)
+    return found
 
 
 def list_opts() -> list[tuple[cfg.OptGroup, list[cfg.Opt]]]:

@@ -101,6 +101,11 @@ class MachineDefinition:
     """In progress, yet the instance has landed on the destination and no
     longer holds resources there as a migration: only the source's cleanup
     is left."""
+    waiting: tuple[str, ...] = ()
+    """In progress, waiting for the user, however long: the server is in
+    VERIFY_RESIZE until its confirm or revert (or the
+    ``resize_confirm_window`` periodic, off by default). Ending such a row
+    is a decision for the operator, never a repair's default."""
 
     @property
     def lifecycle(self) -> tuple[Edge, ...]:
@@ -138,6 +143,9 @@ COLD_SAME_CELL = MachineDefinition(
         (S.REVERTED,       S.ERROR,           _ERRORS_OUT + 'revert_resize (:5608): same object, after drop_move_claim_at_dest wrote reverted (resource_tracker.py:654); finish_revert_resize (:5659) on the source, with the object the destination sent after writing reverted'),
         (S.ERROR,          S.FAILED,          _ORPHAN_CLEANUP),
     ),
+    # finished: confirm and revert look the record up in this status
+    # (compute/api.py:4135 API.confirm_resize, :4011 API.revert_resize).
+    waiting=(S.FINISHED,),
 )
 
 # Cross-cell (snapshot-based) cold migration and resize. Nova keeps two rows
@@ -180,6 +188,10 @@ COLD_CROSS_CELL = MachineDefinition(
         (S.POST_MIGRATING, S.ERROR,           'S: conductor/tasks/migrate.py:397 MigrationTask.rollback (the conductor saw pre-migrating)', CONDUCTOR_ROLLBACK + ': prep_snapshot_based_resize_at_source (cross_cell_migrate.py:447) wrote post-migrating at compute/manager.py:6311'),
         (S.REVERTED,       S.ERROR,           'S: conductor/tasks/cross_cell_migrate.py:1462 RevertResizeTask.rollback (the conductor saw reverting, :1292)', CONDUCTOR_ROLLBACK + ': finish_revert_snapshot_based_resize_at_source (cross_cell_migrate.py:1417) wrote reverted at compute/manager.py:5602'),
     ),
+    # T waits in finished (compute/api.py:4135, :4011 look it up there); S
+    # waits in post-migrating until the confirm (compute/manager.py:5249)
+    # or the revert (cross_cell_migrate.py:1288-1292) moves it.
+    waiting=(S.FINISHED, S.POST_MIGRATING),
 )
 
 LIVE_MIGRATION = MachineDefinition(

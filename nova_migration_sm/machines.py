@@ -425,6 +425,17 @@ def claiming_statuses(migration_type: str,
     return _CLAIMING[_key(migration_type, cross_cell_move)]
 
 
+def waiting_statuses(migration_type: str,
+                     cross_cell_move: bool = False) -> tuple[str, ...]:
+    """In-progress statuses in which the migration waits for the user.
+
+    A resize in VERIFY_RESIZE: however old, only the user's confirm or
+    revert (or the operator) ends it.
+    """
+    return _ordered(set(get_definition(migration_type,
+                                       cross_cell_move).waiting))
+
+
 def released_statuses(migration_type: str,
                       cross_cell_move: bool = False) -> tuple[str, ...]:
     """Statuses of the type in which the migration holds no host resource.

@@ -104,7 +104,7 @@ class MigrationStateMachineMixin:
 
     def obj_reset_changes(self, fields=None, recursive=False):
         super().obj_reset_changes(fields=fields, recursive=recursive)
-        if fields is None or 'status' in fields:
+        if ovo.resets(fields, 'status'):
             status = ovo.value(self, ovo.STATUS)
             if status is ovo.UNSET:
                 self.__dict__.pop('_sm_seen', None)

@@ -44,3 +44,12 @@ def value(obj, name: str):
 def is_changed(obj, field: str) -> bool:
     """Whether ``field`` was assigned since the changes were last reset."""
     return field in obj._changed_fields
+
+
+def resets(fields, field: str) -> bool:
+    """Whether ``obj_reset_changes(fields)`` resets ``field``'s change.
+
+    o.vo resets every field when ``fields`` is None *or empty* (it tests
+    ``if fields:``), only the named ones otherwise.
+    """
+    return not fields or field in fields

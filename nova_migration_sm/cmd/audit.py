@@ -61,7 +61,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              'shadow_migrations).')
     parser.add_argument(
         '--include-deleted', action='store_true',
-        help='Also read soft-deleted rows.')
+        help='Also read soft-deleted rows (marked "deleted").')
+    listing = parser.add_mutually_exclusive_group()
+    listing.add_argument(
+        '--all', action='store_true', dest='list_all',
+        help='List every affected row under its group, not only the '
+             'oldest examples (the JSON always lists every row).')
+    listing.add_argument(
+        '--examples-only', action='store_true',
+        help='JSON too names only the oldest rows of each group: memory '
+             'then does not grow with the rows found.')
     parser.add_argument(
         '--batch-size', type=checked.positive_int,
         default=audit.DEFAULT_BATCH_SIZE, metavar='ROWS',
@@ -102,6 +111,19 @@ class Progress:
             self.stream.flush()
 
 
+def _example(example) -> str:
+    _, row_id, uuid, deleted = example
+    return (uuid or 'id=%s' % row_id) + (' (deleted)' if deleted else '')
+
+
+def _listed(lines, group: audit.Group) -> None:
+    for row in group.to_dict()['listed']:
+        lines.append('      id=%s  %s  %s  %r  updated %s%s' % (
+            row['id'], row['uuid'] or '-', row['migration_type'] or 'NULL',
+            row['status'], row['updated_at'] or '-',
+            '  (deleted)' if row['deleted'] else ''))
+
+
 def _section(lines, title, findings, columns, key_names) -> None:
     total = sum(g.rows for g in findings.values())
     lines.append('')
@@ -111,18 +133,21 @@ def _section(lines, title, findings, columns, key_names) -> None:
     rows = [tuple(key_names) + ('rows', 'oldest change', 'oldest (uuid)')]
     ordered = sorted(findings.items(), key=lambda kv: (
         audit.iso(kv[1].oldest) or '', str(kv[0])))
+    groups = [None]
     for key, group in ordered:
         key = key if isinstance(key, tuple) else (key,)
         cells = tuple(columns(key))
         rows.append(cells + (
             str(group.rows), audit.iso(group.oldest) or '-',
-            ', '.join(u or 'id=%s' % i
-                      for _, i, u in sorted(group.examples))))
+            ', '.join(_example(e) for e in sorted(group.examples))))
+        groups.append(group)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
+    for row, group in zip(rows, groups):
         lines.append('  ' + '  '.join(
             cell.ljust(width) for cell, width in zip(row, widths)) +
             '  ' + row[-1])
+        if group is not None and group.listed is not None:
+            _listed(lines, group)
 
 
 def _type_cc(key):
@@ -205,6 +230,7 @@ def format_table(audits: audit.Audits) -> str:
 def _targets(args: argparse.Namespace):
     from nova_migration_sm import auditdb
     from nova_migration_sm import cells
+    from nova_migration_sm import conf as options
 
     if args.db_url is not None and args.config_args:
         raise CannotCheck('give --db-url or --config-file/--config-dir, '
@@ -215,6 +241,9 @@ def _targets(args: argparse.Namespace):
         raise CannotCheck('nothing to audit: give --config-file nova.conf '
                           '(every cell) or --db-url URL (one database)')
     conf = cells.load_config(args.config_args)
+    invalid = options.invalid_values(conf)
+    if invalid:
+        raise CannotCheck('; '.join(invalid.values()))
     return cells.targets_from_config(conf, ' and '.join(
         args.config_args[1::2]))
 
@@ -237,7 +266,9 @@ def run(args: argparse.Namespace) -> int:
         audits = auditdb.audit_targets(
             targets, progress, stale_after=args.stale_after,
             table=args.table, batch_size=args.batch_size,
-            include_deleted=args.include_deleted)
+            include_deleted=args.include_deleted,
+            list_rows=(args.list_all or args.format == 'json') and
+            not args.examples_only)
     finally:
         if progress is not None:
             progress.close()

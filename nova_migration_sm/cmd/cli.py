@@ -41,6 +41,7 @@ SUBCOMMANDS = {
     'show': 'nova_migration_sm.cmd.show',
     'check': 'nova_migration_sm.cmd.check',
     'audit': 'nova_migration_sm.cmd.audit',
+    'repair': 'nova_migration_sm.cmd.repair',
     'rewrite-literals': 'nova_migration_sm.cmd.rewrite_literals',
 }
 """Sub-command name -> module with ``add_arguments(parser)`` and

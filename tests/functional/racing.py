@@ -24,7 +24,7 @@ row's id and type but no status, as an old 1.8 sender's arrives).
 The database records every write in a history table fed by a trigger
 (:mod:`tests.functional.history`). :func:`judge_history` then checks every
 consecutive pair of each row's history against the second, hand-written
-transcription of the machines in ``tests/unit/test_machines.py``
+transcription of the machines in ``tests/transcription.py``
 (``EXPECTED``, ``expected_judgement``) and what the writer that made it
 had seen: a lifecycle move, a same-value write, or a declared race taken
 by a stale writer. Anything else counts as *illegal persisted*. A write
@@ -43,7 +43,7 @@ import random
 import traceback
 
 from tests.functional import history
-from tests.unit import test_machines as transcription
+from tests import transcription
 
 WRITTEN = 'written'
 REFUSED = 'refused'
@@ -51,7 +51,7 @@ CONFLICT = 'conflict'
 FRESH = 'fresh'
 STALE = 'stale'
 UNSEEN = 'unseen'
-UNKNOWN = transcription.machines.UNKNOWN
+UNKNOWN = transcription.UNKNOWN
 """``seen`` of a writer that never saw the status (an old 1.8 sender)."""
 
 MUTATIONS = {

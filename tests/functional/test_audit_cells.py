@@ -115,11 +115,13 @@ class TestEveryCellOnServers(testtools.TestCase):
         self.assertEqual(7, data['total']['breaking_under_strict'])
         code, out = self._run(upgradecheck.main, [
             '--config-file', conf, 'upgrade', 'check', '--json'])
-        self.assertEqual(2, code)
+        self.assertEqual(1, code)
         check, = json.loads(out)['checks']
         self.assertTrue(check['details'].startswith(
-            'Checked 3 of 3 databases (cell0, cell1, cell2): 183 rows. '
-            'cell2: 7 rows would break'), check['details'])
+            'Strict is not safe to turn on yet: 7 rows would break under '
+            'it. [migration_state_machine] enforcement = warn. Checked 3 of '
+            '3 databases (cell0, cell1, cell2): 183 rows. cell2: 7 rows '
+            'would break'), check['details'])
 
     def test_clean_cells(self):
         conf = self._deployment(Seeder(self.now).good())
@@ -131,9 +133,13 @@ class TestEveryCellOnServers(testtools.TestCase):
         code, out = self._run(upgradecheck.main, [
             '--config-file', conf, 'upgrade', 'check', '--json'])
         self.assertEqual(0, code)
-        self.assertEqual('Checked 3 of 3 databases (cell0, cell1, cell2): '
-                         '166 rows.',
-                         json.loads(out)['checks'][0]['details'])
+        self.assertEqual(
+            'Strict is safe to turn on now: no row would break under it. '
+            '[migration_state_machine] enforcement = warn. Checked 3 of 3 '
+            'databases (cell0, cell1, cell2): 166 rows. To do: Set '
+            "enforcement = strict once the services' logs hold no "
+            '"Migration status check failed" warning.',
+            json.loads(out)['checks'][0]['details'])
 
     def test_the_audit_connection_cannot_write(self):
         url = dburl.parse(self.urls['cell1'])

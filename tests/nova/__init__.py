@@ -17,17 +17,8 @@ without ``NOVA_MIGRATION_SM_NOVA_TESTS=1`` this package loads no tests;
 with it, a missing Nova is an import error, not a skip.
 """
 
-import os
+from tests import gated
 
 NOVA_TESTS_ENV = 'NOVA_MIGRATION_SM_NOVA_TESTS'
 
-
-def load_tests(loader, tests, pattern):
-    if os.environ.get(NOVA_TESTS_ENV, '') in ('', '0'):
-        return tests
-    top = os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))))
-    tests.addTests(loader.discover(os.path.dirname(__file__),
-                                   pattern=pattern or 'test*.py',
-                                   top_level_dir=top))
-    return tests
+load_tests = gated.load_tests_if(NOVA_TESTS_ENV, __file__)

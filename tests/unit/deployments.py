@@ -33,15 +33,21 @@ def api_database(url: str, cells) -> None:
         sa.Column('transport_url', sa.Text),
         sa.Column('database_connection', sa.Text),
         sa.Column('disabled', sa.Boolean, default=False))
+    _create(url, metadata, mappings, [
+        dict(id=row_id, uuid=uuid, name=name, transport_url='rabbit://',
+             database_connection=database, disabled=False)
+        for row_id, (uuid, name, database) in enumerate(cells, 1)])
+
+
+def _create(url: str, metadata: sa.MetaData, table: sa.Table,
+            rows: list[dict]) -> None:
+    """``metadata``'s tables in ``url``, and ``rows`` in ``table``."""
     engine = sa.create_engine(url)
     try:
         metadata.create_all(engine)
-        with engine.begin() as connection:
-            for row_id, (uuid, name, database) in enumerate(cells, 1):
-                connection.execute(mappings.insert().values(
-                    id=row_id, uuid=uuid, name=name,
-                    transport_url='rabbit://', database_connection=database,
-                    disabled=False))
+        if rows:
+            with engine.begin() as connection:
+                connection.execute(table.insert(), rows)
     finally:
         engine.dispose()
 
@@ -66,3 +72,23 @@ def nova_conf(path: str, api: str | None = None,
                 out.write('[%s]\nconnection = %s\n' % (
                     group, url.replace('$', '$$')))
     return path
+
+
+def services(url: str, rows) -> None:
+    """Nova's ``services`` (the columns the upgrade check reads) in ``url``.
+
+    ``rows``: ``(host, binary, deleted)``; Nova soft-deletes a row by
+    setting ``deleted`` to its id.
+    """
+    metadata = sa.MetaData()
+    table = sa.Table(
+        'services', metadata,
+        sa.Column('id', sa.Integer, primary_key=True),
+        sa.Column('host', sa.String(255)),
+        sa.Column('binary', sa.String(255)),
+        sa.Column('topic', sa.String(255)),
+        sa.Column('deleted', sa.Integer, default=0))
+    _create(url, metadata, table, [
+        dict(id=row_id, host=host, binary=binary, topic=None,
+             deleted=row_id if deleted else 0)
+        for row_id, (host, binary, deleted) in enumerate(rows, 1)])

@@ -21,6 +21,7 @@ import sys
 import tracemalloc
 
 import fixtures
+from oslo_config import cfg
 from oslo_upgradecheck import upgradecheck as oslo_upgradecheck
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ import testtools
 from nova_migration_sm import audit
 from nova_migration_sm import auditdb
 from nova_migration_sm.cmd import cli
+from nova_migration_sm import conf as sm_conf
 from nova_migration_sm.db import models
 from nova_migration_sm import dburl
 from nova_migration_sm.statuses import MigrationStatus as S
@@ -280,11 +282,12 @@ class TestGroup(testtools.TestCase):
             for when, row_id, uuid in ordered:
                 group.add(when, row_id, uuid)
             self.assertEqual(8, group.rows)
-            self.assertEqual([(day, 4, 'u4'), (day, 8, 'u8'),
-                              (day + DAY, 1, 'u1')], group.examples)
-        group.add(None, 99, 'u99')
-        self.assertEqual([(datetime.datetime.min, 99, 'u99'), (day, 4, 'u4'),
-                          (day, 8, 'u8')], group.examples)
+            self.assertEqual([(day, 4, 'u4', False), (day, 8, 'u8', False),
+                              (day + DAY, 1, 'u1', False)], group.examples)
+        group.add(None, 99, 'u99', deleted=99)
+        self.assertEqual([(datetime.datetime.min, 99, 'u99', True),
+                          (day, 4, 'u4', False), (day, 8, 'u8', False)],
+                         group.examples)
 
 
 class TestParseDuration(testtools.TestCase):
@@ -399,6 +402,16 @@ class TestAuditCommand(testtools.TestCase):
                          'database' % self.url, str(error))
 
 
+def configured(enforcement: str) -> cfg.ConfigOpts:
+    """A config of its own whose ``enforcement`` is this."""
+    conf = cfg.ConfigOpts()
+    sm_conf.register_opts(conf)
+    conf([], project=None, default_config_files=[], default_config_dirs=[])
+    conf.set_override('enforcement', enforcement,
+                      group='migration_state_machine')
+    return conf
+
+
 class TestUpgradeCheck(testtools.TestCase):
 
     def setUp(self):
@@ -425,9 +438,14 @@ class TestUpgradeCheck(testtools.TestCase):
         result = upgradecheck.check_migration_statuses([good, stuck])
         self.assertEqual(code.WARNING, result.code)
         self.assertIn('1 migrations not terminal', result.details)
-        result = upgradecheck.check_migration_statuses([stuck, bad])
-        self.assertEqual(code.FAILURE, result.code)
-        self.assertIn('8 rows would break', result.details)
+        # Rows that break under strict: something to do before strict
+        # (Warning), refused moves if strict is on already (Failure).
+        for enforcement, expected in (('warn', code.WARNING),
+                                      ('strict', code.FAILURE)):
+            result = upgradecheck.check_migration_statuses(
+                [stuck, bad], conf=configured(enforcement))
+            self.assertEqual(expected, result.code)
+            self.assertIn('8 rows would break', result.details)
 
     def test_unreadable_cell_fails(self):
         url = 'sqlite:///%s' % os.path.join(self.tmp, 'missing')
@@ -451,7 +469,8 @@ class TestUpgradeCheck(testtools.TestCase):
         # not decide this one's output.
         self.useFixture(fixtures.MonkeyPatch(
             'oslo_upgradecheck.upgradecheck.CONF', None))
-        checks = upgradecheck.MigrationStateMachineChecks(db_urls=[bad])
+        checks = upgradecheck.MigrationStateMachineChecks(
+            db_urls=[bad], conf=configured('strict'))
         self.assertEqual(oslo_upgradecheck.Code.FAILURE, checks.check())
         self.assertIn('Check: Migration statuses', out.getvalue())
 
@@ -467,3 +486,71 @@ class TestImportsNoObjects(testtools.TestCase):
         out = subprocess.run([sys.executable, '-W', 'ignore', '-c', code],
                              capture_output=True, text=True, check=True)
         self.assertEqual('False', out.stdout.strip())
+
+
+class TestListings(testtools.TestCase):
+    """Every affected row: in the JSON always, in the table with --all."""
+
+    def setUp(self):
+        super().setUp()
+        self.now = timeutils.utcnow()
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'nova.sqlite')
+        self.url = 'sqlite:///%s' % path
+        seeder = Seeder(self.now)
+        for day in range(50):
+            seeder.add(T.RESIZE, 'finshed', age=day * DAY, resize=True)
+        seeder.add(T.RESIZE, 'finshed', age=90 * DAY, resize=True,
+                   deleted=51)
+        engine = sa.create_engine(self.url)
+        seeder.insert(engine)
+        engine.dispose()
+
+    def _audit(self, *argv):
+        out = io.StringIO()
+        self.useFixture(fixtures.MonkeyPatch('sys.stdout', out))
+        code = cli.main(['audit', '--db-url', self.url] + list(argv))
+        return code, out.getvalue()
+
+    def test_json_lists_every_row(self):
+        code, out = self._audit('--format', 'json')
+        self.assertEqual(1, code)
+        database = json.loads(out)['databases'][0]
+        group, = database['report']['unknown_statuses']
+        self.assertEqual(50, group['rows'])
+        self.assertEqual(3, len(group['examples']))
+        self.assertEqual(list(range(50, 0, -1)),
+                         [row['id'] for row in group['listed']])
+        self.assertEqual({
+            'cell': database['name'], 'id': 50,
+            'uuid': 'a0000000-0000-4000-8000-000000000050',
+            'migration_type': 'resize', 'cross_cell_move': False,
+            'status': 'finshed', 'deleted': False,
+            'updated_at': audit.iso(self.now - 49 * DAY)},
+            group['listed'][0])
+
+    def test_examples_only_keeps_the_json_to_the_oldest_rows(self):
+        code, out = self._audit('--format', 'json', '--examples-only')
+        self.assertEqual(1, code)
+        group, = json.loads(out)['databases'][0]['report'][
+            'unknown_statuses']
+        self.assertEqual(50, group['rows'])
+        self.assertEqual([50, 49, 48], [e['id'] for e in group['examples']])
+        self.assertNotIn('listed', group)
+
+    def test_table_keeps_examples_and_all_lists_every_row(self):
+        _, out = self._audit()
+        self.assertEqual(3, out.count('a0000000-'))
+        _, out = self._audit('--all')
+        self.assertEqual(3 + 50, out.count('a0000000-'))
+        self.assertEqual(50, len([line for line in out.splitlines()
+                                  if line.lstrip().startswith('id=')]))
+
+    def test_deleted_rows_are_marked(self):
+        _, out = self._audit('--include-deleted')
+        self.assertIn('a0000000-0000-4000-8000-000000000051 (deleted)', out)
+        _, out = self._audit('--include-deleted', '--format', 'json')
+        listed = json.loads(out)['databases'][0]['report'][
+            'unknown_statuses'][0]['listed']
+        self.assertEqual([51], [r['id'] for r in listed if r['deleted']])
+        self.assertTrue(listed[0]['deleted'])

@@ -272,22 +272,25 @@ class TestUpgradeCheckEveryCell(testtools.TestCase):
     def test_success_warning_failure(self):
         stuck = Seeder(self.now).good()
         stuck.add(T.RESIZE, S.MIGRATING, age=30 * DAY, resize=True)
-        for cell2, code, details in (
+        for cell2, code, verdict, details in (
                 (Seeder(self.now).good(), 0,
-                 'Checked 3 of 3 databases (cell0, cell1, cell2): 166 '
-                 'rows.'),
-                (stuck, 1, 'Checked 3 of 3 databases (cell0, cell1, cell2): '
-                 '167 rows. cell2: 1 migrations not terminal'),
-                (Seeder(self.now).good().bad(), 2,
-                 'Checked 3 of 3 databases (cell0, cell1, cell2): 184 rows. '
-                 'cell2: 8 rows would break under [migration_state_machine] '
-                 'enforcement = strict')):
+                 'Strict is safe to turn on now: no row would break under '
+                 'it.', 'Checked 3 of 3 databases (cell0, cell1, cell2): '
+                 '166 rows. To do: Set enforcement = strict once'),
+                (stuck, 1, 'Strict is safe to turn on now',
+                 'Checked 3 of 3 databases (cell0, cell1, cell2): 167 rows. '
+                 'cell2: 1 migrations not terminal'),
+                (Seeder(self.now).good().bad(), 1,
+                 'Strict is not safe to turn on yet: 8 rows would break '
+                 'under it.', 'Checked 3 of 3 databases (cell0, cell1, '
+                 'cell2): 184 rows. cell2: 8 rows would break under strict')):
             deployment = self.useFixture(Deployment(Seeder(self.now).good(),
                                                     cell2))
             found, check = self._json(deployment.conf)
             self.assertEqual(code, found)
-            self.assertTrue(check['details'].startswith(details),
+            self.assertTrue(check['details'].startswith(verdict),
                             check['details'])
+            self.assertIn(details, check['details'])
 
     def test_no_database_configured_is_a_failure(self):
         conf = deployments.nova_conf(os.path.join(
@@ -332,8 +335,12 @@ class TestUpgradeCheckEveryCell(testtools.TestCase):
         self.useFixture(fixtures.MonkeyPatch('sys.stdout', io.StringIO()))
         self.assertEqual(oslo_upgradecheck.Code.SUCCESS, checks.check())
         result = checks._check_migration_statuses()
-        self.assertEqual('Checked 3 of 3 databases (cell0, cell1, cell2): '
-                         '166 rows.', result.details)
+        self.assertEqual(
+            'Strict is safe to turn on now: no row would break under it. '
+            '[migration_state_machine] enforcement = warn. Checked 3 of 3 '
+            'databases (cell0, cell1, cell2): 166 rows. To do: Set '
+            "enforcement = strict once the services' logs hold no "
+            '"Migration status check failed" warning.', result.details)
 
 
 class TestUrls(testtools.TestCase):

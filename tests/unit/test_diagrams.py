@@ -22,7 +22,7 @@ from nova_migration_sm import definitions
 from nova_migration_sm import diagrams
 from nova_migration_sm.statuses import MigrationStatus
 from nova_migration_sm.statuses import MigrationType
-from tests.unit import test_machines as transcribed
+from tests import transcription as transcribed
 
 # Recorded by hand from the definitions and reviewed line by line.
 EVACUATION_TABLE = """\

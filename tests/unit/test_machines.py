@@ -12,9 +12,9 @@
 
 """Every (type, from, to) of every machine, checked exhaustively.
 
-The expected edges below are transcribed independently from the Nova
-34.0.0 study (section 9) and Nova's code, in plain strings, so a typo in
-``definitions.py`` cannot hide behind the tables derived from it.
+The expected edges and the save rule come from ``tests/transcription.py``,
+transcribed independently from the Nova 34.0.0 study and Nova's code, so
+a typo in ``definitions.py`` cannot hide behind the tables derived from it.
 """
 
 import dataclasses
@@ -27,171 +27,10 @@ from nova_migration_sm import definitions
 from nova_migration_sm import exceptions
 from nova_migration_sm import machines
 from nova_migration_sm import statuses
+from tests import transcription as transcribed
 
-
-def _pairs(text):
-    return frozenset(tuple(s.strip() for s in line.split('->'))
-                     for line in text.strip().splitlines())
-
-
-COLD_SAME_CELL = _pairs("""
-pre-migrating -> migrating
-migrating -> post-migrating
-post-migrating -> finished
-finished -> confirming
-confirming -> confirmed
-finished -> confirmed
-finished -> reverting
-reverting -> reverted
-pre-migrating -> error
-migrating -> error
-post-migrating -> error
-finished -> error
-confirming -> error
-reverting -> error
-""")
-COLD_SAME_CELL_LATE = _pairs("""
-confirmed -> error
-reverted -> error
-error -> failed
-""")
-
-COLD_CROSS_CELL = _pairs("""
-pre-migrating -> migrating
-migrating -> post-migrating
-post-migrating -> confirmed
-post-migrating -> reverting
-reverting -> reverted
-pre-migrating -> error
-migrating -> error
-post-migrating -> error
-reverting -> error
-pre-migrating -> finished
-finished -> confirming
-confirming -> confirmed
-finished -> confirmed
-finished -> reverting
-finished -> error
-confirming -> error
-""")
-COLD_CROSS_CELL_LATE = _pairs("""
-confirmed -> error
-reverted -> error
-error -> failed
-""")
-COLD_CROSS_CELL_RACES = _pairs("""
-migrating -> error
-post-migrating -> error
-reverted -> error
-""")
-
-LIVE = _pairs("""
-accepted -> queued
-accepted -> error
-accepted -> failed
-queued -> preparing
-queued -> cancelled
-queued -> error
-preparing -> running
-preparing -> cancelled
-preparing -> error
-running -> running (post-copy)
-running -> completed
-running -> failed
-running -> cancelled
-running -> error
-running (post-copy) -> completed
-running (post-copy) -> failed
-running (post-copy) -> error
-""")
-LIVE_LATE = _pairs("""
-failed -> error
-error -> failed
-completed -> error
-cancelled -> error
-""")
-
-EVACUATION = _pairs("""
-accepted -> pre-migrating
-accepted -> error
-accepted -> failed
-accepted -> completed
-pre-migrating -> done
-pre-migrating -> failed
-pre-migrating -> error
-pre-migrating -> completed
-done -> completed
-""")
-EVACUATION_LATE = _pairs("""
-error -> failed
-""")
-EVACUATION_RACES = _pairs("""
-completed -> done
-completed -> pre-migrating
-completed -> failed
-completed -> error
-""")
-
-NONE = frozenset()
-# (type, cross_cell): (lifecycle, races, initial, terminal)
-EXPECTED = {
-    ('migration', False): (COLD_SAME_CELL | COLD_SAME_CELL_LATE, NONE,
-                           {'pre-migrating'},
-                           {'confirmed', 'reverted', 'error', 'failed'}),
-    ('resize', False): (COLD_SAME_CELL | COLD_SAME_CELL_LATE, NONE,
-                        {'pre-migrating'},
-                        {'confirmed', 'reverted', 'error', 'failed'}),
-    ('migration', True): (COLD_CROSS_CELL | COLD_CROSS_CELL_LATE,
-                          COLD_CROSS_CELL_RACES, {'pre-migrating'},
-                          {'confirmed', 'reverted', 'error', 'failed'}),
-    ('resize', True): (COLD_CROSS_CELL | COLD_CROSS_CELL_LATE,
-                       COLD_CROSS_CELL_RACES, {'pre-migrating'},
-                       {'confirmed', 'reverted', 'error', 'failed'}),
-    ('live-migration', False): (LIVE | LIVE_LATE, NONE, {'accepted'},
-                                {'completed', 'failed', 'cancelled',
-                                 'error'}),
-    ('live-migration', True): (LIVE | LIVE_LATE, NONE, {'accepted'},
-                               {'completed', 'failed', 'cancelled',
-                                'error'}),
-    ('evacuation', False): (EVACUATION | EVACUATION_LATE, EVACUATION_RACES,
-                            {'accepted', 'pre-migrating'},
-                            {'completed', 'failed', 'error'}),
-    ('evacuation', True): (EVACUATION | EVACUATION_LATE, EVACUATION_RACES,
-                           {'accepted', 'pre-migrating'},
-                           {'completed', 'failed', 'error'}),
-}
-ALL = statuses.MigrationStatus.ALL
-
-
-def expected_judgement(key, seen, persisted, to, detect_stale):
-    """The rule of issue 10, written again from its text, naively."""
-    lifecycle, races, initial, _ = EXPECTED[key]
-    states = {s for edge in lifecycle for s in edge}
-
-    def fresh(src, dst):
-        if src is None:
-            return dst in initial
-        return (src, dst) in lifecycle or (src == dst and src in states)
-
-    if seen == machines.UNKNOWN:
-        if fresh(persisted, to):
-            return 'same-value' if persisted == to else 'lifecycle'
-        if (persisted, to) in races:
-            return 'race'
-        return exceptions.InvalidMigrationStatusTransition
-    if not fresh(seen, to):
-        return exceptions.InvalidMigrationStatusTransition
-    if seen == persisted:
-        if seen is None:
-            return 'create'
-        return 'same-value' if seen == to else 'lifecycle'
-    if detect_stale:
-        return exceptions.MigrationStatusConflict
-    if persisted == to:
-        return 'same-value'
-    if (persisted, to) in races:
-        return 'race'
-    return exceptions.MigrationStatusConflict
+EXPECTED = transcribed.EXPECTED
+ALL = transcribed.ALL
 
 
 class TestExhaustive(testtools.TestCase):
@@ -221,10 +60,10 @@ class TestExhaustive(testtools.TestCase):
         checked = 0
         for key in EXPECTED:
             for seen, persisted, to, detect in itertools.product(
-                    (None, machines.UNKNOWN) + ALL, (None,) + ALL, ALL,
+                    (None, transcribed.UNKNOWN) + ALL, (None,) + ALL, ALL,
                     (False, True)):
-                expected = expected_judgement(key, seen, persisted, to,
-                                              detect)
+                expected = transcribed.expected_judgement(
+                    key, seen, persisted, to, detect)
                 try:
                     got = machines.judge(key[0], key[1], seen, persisted,
                                          to, detect)
@@ -484,6 +323,11 @@ class TestDefinitions(testtools.TestCase):
             for persisted, dst, _, _ in definition.races:
                 self.assertIn(persisted, statuses.MigrationStatus.ALL)
                 self.assertIn(dst, statuses.MigrationStatus.ALL)
+
+    def test_statuses_in_the_transcribed_order(self):
+        # The enum's order is part of the object fingerprint.
+        self.assertEqual(transcribed.ALL, statuses.MigrationStatus.ALL)
+        self.assertEqual(transcribed.UNKNOWN, machines.UNKNOWN)
 
     def test_status_strings_fit_nova_column_and_are_unique(self):
         self.assertEqual(18, len(set(statuses.MigrationStatus.ALL)))

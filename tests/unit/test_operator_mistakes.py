@@ -15,7 +15,10 @@
 The catalogue is ``doc/source/reference/operator-mistakes.csv``, the very
 file the documentation shows: each row is a command, its exit status and
 the exact line it prints (``...`` stands for text from a library or the
-system, such as an absolute path). Each row runs in a fresh process, in
+system, such as an absolute path). A command ending in ``then Ctrl-C``
+or ``then SIGTERM`` gets that signal once it has connected to the silent
+server of ``silent.conf``; ``> /dev/full`` sends its stdout to a full
+disk. Each row runs in a fresh process, in
 a directory of the files :class:`OperatorFiles` makes (the page lists
 them), with the packages of its "Not installed" column hidden. Every row
 must also print no traceback and no password, and leave every file of
@@ -33,6 +36,8 @@ import os
 import re
 import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -76,6 +81,14 @@ CONFIGS = {
 }
 """Config file -> ``{group: connection}``."""
 
+BAD_VALUES = {'strikt.conf': 'enforcement = strikt',
+              'maybe.conf': 'detect_stale_writes = maybe'}
+"""Config file -> a bad ``[migration_state_machine]`` line; the rest is
+``nova.conf``."""
+
+SIGNALS = {'Ctrl-C': signal.SIGINT, 'SIGTERM': signal.SIGTERM}
+"""What ``COMMAND then ...`` sends to the command."""
+
 
 class OperatorFiles(fixtures.Fixture):
     """A directory of Nova databases and config files to make mistakes in.
@@ -90,6 +103,9 @@ class OperatorFiles(fixtures.Fixture):
 
     _template: str | None = None
     """The files, made once per process and copied for each test."""
+    silent: socket.socket | None = None
+    """A server that accepts connections and never answers (per process):
+    ``silent.conf``'s API database."""
 
     def _setUp(self) -> None:
         cls = type(self)
@@ -124,6 +140,16 @@ class OperatorFiles(fixtures.Fixture):
             deployments.nova_conf(os.path.join(path, name),
                                   options.get('api_database'),
                                   options.get('database'))
+        for name, line in BAD_VALUES.items():
+            shutil.copy(os.path.join(path, 'nova.conf'),
+                        os.path.join(path, name))
+            with open(os.path.join(path, name), 'a') as out:
+                out.write('[migration_state_machine]\n%s\n' % line)
+        OperatorFiles.silent = socket.create_server(('127.0.0.1', 0))
+        deployments.nova_conf(
+            os.path.join(path, 'silent.conf'),
+            'mysql+pymysql://nova:%s@127.0.0.1:%d/nova_api' % (
+                PASSWORD, OperatorFiles.silent.getsockname()[1]))
 
     def file(self, name: str) -> str:
         return os.path.join(self.path, name)
@@ -139,7 +165,9 @@ class OperatorFiles(fixtures.Fixture):
 
 def run_row(row: dict, directory: str) -> subprocess.CompletedProcess:
     """Run a row's command in ``directory``, as an operator would."""
-    argv = shlex.split(row['Command'])
+    command, _, then = row['Command'].partition(' then ')
+    command, _, redirect = command.partition(' > ')
+    argv = shlex.split(command)
     if argv[0] == 'nova-migration-sm':
         module, argv = 'nova_migration_sm.cmd.cli', argv[1:]
     elif argv[:2] == ['python', '-m']:
@@ -157,9 +185,26 @@ def run_row(row: dict, directory: str) -> subprocess.CompletedProcess:
     code = ('import runpy, sys; sys.modules.update(dict.fromkeys(%r)); '
             'runpy.run_module(%r, run_name="__main__", alter_sys=True)'
             % (missing, module))
-    return subprocess.run([sys.executable, '-c', code] + argv,
-                          cwd=directory, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    with open(redirect or os.devnull, 'w') as target, subprocess.Popen(
+            [sys.executable, '-c', code] + argv, cwd=directory, env=env,
+            stdout=target if redirect else subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True) as process:
+        connection = None
+        try:
+            if then:
+                # NOTE: held open until the command ends: it waits there.
+                OperatorFiles.silent.settimeout(60)
+                connection, _ = OperatorFiles.silent.accept()
+                process.send_signal(SIGNALS[then])
+            stdout, stderr = process.communicate(timeout=120)
+        except BaseException:
+            process.kill()
+            raise
+        finally:
+            if connection is not None:
+                connection.close()
+    return subprocess.CompletedProcess(process.args, process.returncode,
+                                       stdout or '', stderr)
 
 
 def pattern(message: str) -> re.Pattern:
@@ -184,8 +229,9 @@ def printed(result: subprocess.CompletedProcess) -> list[str]:
 
 class TestOperatorMistakes(testtools.TestCase):
 
-    scenarios = [('%02d %s' % (number, row['Command']), {'row': row})
-                 for number, row in enumerate(load(), 1)]
+    # NOTE: keyed by the command (unique, TestCatalogue checks it), not by
+    # position: a row added above another does not rename its test.
+    scenarios = [(row['Command'], {'row': row}) for row in load()]
 
     def test_message_and_exit_status(self):
         files = self.useFixture(OperatorFiles())
@@ -203,7 +249,9 @@ class TestOperatorMistakes(testtools.TestCase):
             'No line is %r' % self.row['Message'])
         self.assertNotIn('Traceback', output)
         self.assertNotIn(PASSWORD, output)
-        if result.returncode == 2 and 'upgrade' not in self.row['Command']:
+        if result.returncode in (130, 143) or (
+                result.returncode == 2 and
+                'upgrade' not in self.row['Command']):
             line, = result.stderr.splitlines()
             self.assertTrue(expected.fullmatch(line), line)
         self.assertEqual(before, files.snapshot())
@@ -217,7 +265,7 @@ class TestCatalogue(testtools.TestCase):
         self.assertEqual(['Mistake', 'Command', 'Exit', 'Message',
                           'Not installed'], list(rows[0]))
         for row in rows:
-            self.assertIn(row['Exit'], ('1', '2'), row)
+            self.assertIn(row['Exit'], ('1', '2', '130', '143'), row)
             self.assertTrue(row['Mistake'] and row['Message'], row)
         commands = [row['Command'] for row in rows]
         self.assertEqual(len(set(commands)), len(commands))

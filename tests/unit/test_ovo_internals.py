@@ -56,3 +56,18 @@ class TestStorage(testtools.TestCase):
             migration.obj_to_primitive())
         self.assertTrue(ovo.is_changed(received, 'status'))
         self.assertEqual('queued', ovo.value(received, ovo.STATUS))
+
+    def test_a_reset_of_no_field_resets_every_field(self):
+        # o.vo's obj_reset_changes() tests ``if fields:``, so an empty list
+        # resets every change, as None does; ovo.resets() says the same.
+        for fields in (None, [], (), ['status'], ['migration_type'],
+                       ('status', 'migration_type')):
+            migration = objects.Migration(migration_type='evacuation',
+                                          status='accepted')
+            migration.obj_reset_changes(fields)
+            self.assertEqual(not ovo.is_changed(migration, 'status'),
+                             ovo.resets(fields, 'status'), fields)
+        migration = objects.Migration(migration_type='evacuation',
+                                      status='accepted')
+        migration.obj_reset_changes([])
+        self.assertEqual(set(), migration._changed_fields)

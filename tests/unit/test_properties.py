@@ -16,7 +16,7 @@ Random sequences of create / assign / save / reload over every migration
 type, cross-cell included, with two handles (objects) per record so one
 of them is often stale, run against SQLite and checked step by step
 against a model: the rule and the tables transcribed a second time in
-``tests/unit/test_machines.py`` (never the code under test).
+``tests/transcription.py`` (never the code under test).
 
 Invariants after every step: each persisted history (the statuses the row
 was seen to hold) is a path of lifecycle moves and declared races taken by
@@ -38,8 +38,8 @@ from nova_migration_sm.db import api as db
 from nova_migration_sm import exceptions
 from nova_migration_sm import objects
 from nova_migration_sm.statuses import MigrationStatus
+from tests import transcription as transcribed
 from tests.unit import base
-from tests.unit import test_machines as transcribed
 
 EXAMPLES = int(os.environ.get('NOVA_MIGRATION_SM_HYPOTHESIS_EXAMPLES', 100))
 # NOTE: derandomized by default so that every run explores the same

@@ -19,7 +19,7 @@ import os
 import fixtures
 import testtools
 
-from tests.unit import nova_tools
+from tests import nova_tools
 
 report = nova_tools.load('report')
 

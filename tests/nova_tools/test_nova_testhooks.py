@@ -22,7 +22,7 @@ import textwrap
 import fixtures
 import testtools
 
-from tests.unit import nova_tools
+from tests import nova_tools
 
 hooks = nova_tools.load('nova_sm_testhooks')
 

@@ -29,7 +29,7 @@ import textwrap
 import fixtures
 import testtools
 
-from tests.unit import nova_tools
+from tests import nova_tools
 
 RUN = os.path.join(nova_tools.TOOLS, 'run-nova-tests.sh')
 PREFIX = 'nova.tests.functional.test_hang.HangOnce.'

@@ -14,7 +14,7 @@
 
 import testtools
 
-from tests.unit import nova_tools
+from tests import nova_tools
 
 shard_plan = nova_tools.load('shard_plan')
 results = nova_tools.load('subunit_results')

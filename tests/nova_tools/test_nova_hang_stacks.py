@@ -14,7 +14,7 @@
 
 import testtools
 
-from tests.unit import nova_tools
+from tests import nova_tools
 
 hang_stacks = nova_tools.load('hang_stacks')
 
