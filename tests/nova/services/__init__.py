@@ -18,16 +18,8 @@ when ``tests/nova/services/run.sh`` sets
 ``NOVA_MIGRATION_SM_SERVICE_TESTS=1``, so ``tox -e nova-db`` skips them.
 """
 
-import os
+from tests import gated
 
 SERVICE_TESTS_ENV = 'NOVA_MIGRATION_SM_SERVICE_TESTS'
 
-
-def load_tests(loader, tests, pattern):
-    if os.environ.get(SERVICE_TESTS_ENV, '') in ('', '0'):
-        return tests
-    here = os.path.dirname(os.path.abspath(__file__))
-    top = os.path.dirname(os.path.dirname(os.path.dirname(here)))
-    tests.addTests(loader.discover(here, pattern=pattern or 'test*.py',
-                                   top_level_dir=top))
-    return tests
+load_tests = gated.load_tests_if(SERVICE_TESTS_ENV, __file__)
