@@ -300,6 +300,12 @@ class StrictTest(_ServicesTest, testtools.TestCase):
             'Remote error: InvalidMigrationStatusTransition ' +
             ILLEGAL_MESSAGE % migration.uuid + '\n['), reply['message'])
         self.assertEqual(ILLEGAL[0], self.row_status(migration.id))
+        # Nova 33.0.2's error handling then ends the migration
+        # (compute/manager.py:123 errors_out_migration_ctxt).
+        reply = self.compute33.call(op='save', id=migration.id,
+                                    status='error')
+        self.assertTrue(reply['ok'], reply)
+        self.assertEqual('error', self.row_status(migration.id))
 
     def check_34_illegal(self, migration, reply):
         # Issue 16: the compute's transport allows the library's module,
