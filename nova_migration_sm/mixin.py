@@ -278,8 +278,11 @@ class MigrationStateMachineMixin:
     @ovo_base.remotable
     def create(self):
         enforcement = sm_conf.CONF.migration_state_machine.enforcement
+        # NOTE: an object that already has a row is the object's own error
+        # (Nova's create() raises ObjectActionError 'already created').
         if (enforcement == sm_conf.OFF or
-                ovo.value(self, ovo.MIGRATION_TYPE) is ovo.UNSET):
+                ovo.value(self, ovo.MIGRATION_TYPE) is ovo.UNSET or
+                ovo.value(self, ovo.ID) is not ovo.UNSET):
             return super().create()
         status = ovo.value(self, ovo.STATUS)
         status = None if status is ovo.UNSET else status

@@ -26,7 +26,9 @@ import unittest
 def load_tests_if(variable: str, package_file: str) -> typing.Callable:
     """A ``load_tests`` discovering the package if ``variable`` is set."""
     package = os.path.dirname(os.path.abspath(package_file))
-    top = os.path.dirname(os.path.dirname(package))
+    top = package  # the directory above the outermost package
+    while os.path.exists(os.path.join(top, '__init__.py')):
+        top = os.path.dirname(top)
 
     def load_tests(loader: unittest.TestLoader, tests: unittest.TestSuite,
                    pattern: str | None) -> unittest.TestSuite:

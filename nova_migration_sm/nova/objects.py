@@ -49,13 +49,19 @@ class Migration(mixin.MigrationStateMachineMixin, nova_migration.Migration):
 
 
 def register() -> None:
-    """Register ``Migration`` 1.9 with Nova; idempotent.
+    """Register ``Migration`` 1.9 with Nova, as its only version; idempotent.
+
+    Nova's own 1.8 leaves the registry: o.vo's ``obj_class_from_name``
+    prefers an exact version to a compatible newer one, so with 1.8 still
+    listed a 1.8 primitive (a save from a Nova 33 compute) would load as
+    Nova's unchecked class. Without it, 1.8 loads as this class, checked.
 
     That a refusal in the conductor reaches a compute host as the same
     class, not a ``RemoteError``, is the patch's ``nova/rpc.py``: it lists
     :mod:`nova_migration_sm.exceptions` in ``ALLOWED_EXMODS``, which
     ``rpc.init()`` reads before ``register_all()`` runs in a service.
     """
-    if base.NovaObjectRegistry.obj_classes().get('Migration', [None])[0] \
-            is not Migration:
+    classes = base.NovaObjectRegistry.obj_classes()
+    if classes.get('Migration', [None])[0] is not Migration:
         base.NovaObjectRegistry.register(Migration)
+    classes['Migration'][:] = [Migration]

@@ -67,9 +67,10 @@ class NovaDatabase(fixtures.Fixture):
     the same and ``node_urls`` is empty.
     """
 
-    def __init__(self, backend: str) -> None:
+    def __init__(self, backend: str, tables=TABLES) -> None:
         super().__init__()
         self.backend = backend
+        self.tables = tables  # None: Nova's whole cell schema
 
     def _setUp(self) -> None:
         self.node_urls = ()
@@ -89,7 +90,7 @@ class NovaDatabase(fixtures.Fixture):
             self.engine = self.peer_engine = sa.create_engine(
                 self.url, poolclass=sa.pool.NullPool)
         self.addCleanup(self.engine.dispose)
-        nova_models.BASE.metadata.create_all(self.engine, tables=TABLES)
+        nova_models.BASE.metadata.create_all(self.engine, tables=self.tables)
         history.install(self.engine)
 
     def _provision(self) -> str:

@@ -29,7 +29,7 @@ NOVA_VENV=$(sed -n 's/^NOVA_VENV=//p' <<<"$setup_out")
 cd "$REPO"
 export NOVA_MIGRATION_SM_NOVA_TESTS=1 TESTS_DIR=./tests/nova
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
-STESTR_REPO=$WORKDIR/nova-db.stestr
+STESTR_REPO=${NOVA_STESTR_REPO:-$WORKDIR/nova-db.stestr}
 mkdir -p "$STESTR_REPO"
 # One test at a time: each race runs four writer processes of its own.
 "$NOVA_VENV/bin/stestr" --repo-url "$STESTR_REPO" run --concurrency 1 "$@"

@@ -17,6 +17,7 @@ from unittest import mock
 
 from oslo_utils import uuidutils
 from oslo_versionedobjects import base as ovo_base
+from oslo_versionedobjects import exception as ovo_exception
 
 from nova_migration_sm.db import api as db
 from nova_migration_sm.db import models
@@ -59,6 +60,16 @@ class TestCreate(base.TestCase):
         migration = objects.Migration(self.context, status='pre-migrating')
         self.assertRaisesRegex(Exception, 'without a migration_type',
                                migration.create)
+
+    def test_created_twice_keeps_the_object_error(self):
+        # The second create() is the object's own error (Nova's
+        # "already created"), whatever status the object now holds.
+        migration = self.create_migration('resize')
+        migration.status = 'migrating'
+        migration.save()
+        self.assertRaisesRegex(ovo_exception.ObjectActionError,
+                               'already created', migration.create)
+        self.assertEqual('migrating', self.stored_status(migration))
 
     def test_copy_allows_any_status_of_the_type(self):
         source = self.create_migration('resize', cross_cell_move=True)
