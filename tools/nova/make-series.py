@@ -15,6 +15,7 @@
 
 Usage: tools/nova/make-series.py --tarball nova-34.0.0.tar.gz --out DIR
        [--patch tools/nova/nova-34.0.0.patch] [--jobs N] [--flake8 PYTHON]
+       [--author "Name <email>"]
 
 DIR/nova-34.0.0 becomes a git repository of the sdist with, in reviewer
 order (messages in tools/nova/series/):
@@ -37,6 +38,13 @@ Then it checks, and exits 1 if one check fails: the literal check finds
 nothing, and (with ``--flake8 PYTHON``, a Python with Nova's pinned
 hacking) flake8 with Nova's own configuration passes on every file each
 commit changes. Exit 2 on bad input.
+
+Before anything is generated, every message must follow the series'
+rules (``series_messages.py``: subject, 72 columns, the blueprint
+footer, impact flags); exit 1 otherwise. The commits are authored,
+committed and signed off (``Signed-off-by``) by ``--author`` (or
+``NOVA_SERIES_AUTHOR``), else git's ``user.name`` and ``user.email``;
+with neither, exit 2 with one line. No identity is ever made up.
 """
 
 import argparse
@@ -46,14 +54,14 @@ import subprocess
 import sys
 import tarfile
 
+import series_messages
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERIES = os.path.join(HERE, 'series')
 REPO = os.path.dirname(os.path.dirname(HERE))
+# Fixed dates keep the series reproducible; the identity is the user's
+# (identity_env()).
 GIT_ENV = {
-    'GIT_AUTHOR_NAME': 'nova_migration_sm', 'GIT_AUTHOR_EMAIL':
-    'nova-migration-sm@example.invalid', 'GIT_COMMITTER_NAME':
-    'nova_migration_sm', 'GIT_COMMITTER_EMAIL':
-    'nova-migration-sm@example.invalid',
     'GIT_AUTHOR_DATE': '2026-01-01T00:00:00Z',
     'GIT_COMMITTER_DATE': '2026-01-01T00:00:00Z'}
 
@@ -91,9 +99,34 @@ def run(argv: list[str], cwd: str, check: bool = True,
     return result
 
 
+def identity_env(name: str, address: str) -> None:
+    """Author and commit as NAME <ADDRESS> (every later git call)."""
+    GIT_ENV.update({
+        'GIT_AUTHOR_NAME': name, 'GIT_AUTHOR_EMAIL': address,
+        'GIT_COMMITTER_NAME': name, 'GIT_COMMITTER_EMAIL': address})
+
+
 def message(step: str) -> str:
+    """The step's message, signed off by the committer."""
     with open(os.path.join(SERIES, step + '.txt')) as stream:
-        return stream.read()
+        text = stream.read()
+    return '%s\nSigned-off-by: %s <%s>\n' % (
+        text.rstrip('\n'), GIT_ENV['GIT_AUTHOR_NAME'],
+        GIT_ENV['GIT_AUTHOR_EMAIL'])
+
+
+def check_messages() -> None:
+    """Every message of the series follows the rules, or Failed."""
+    files = series_messages.paths()
+    problems = []
+    for index, path in enumerate(files):
+        with open(path) as stream:
+            problems += ['%s: %s' % (os.path.basename(path), problem)
+                         for problem in series_messages.check(
+                             stream.read(), last=index == len(files) - 1)]
+    if problems:
+        raise Failed('commit messages break the rules: %s'
+                     % '; '.join(problems))
 
 
 def commit(tree: str, step: str) -> list[str]:
@@ -158,16 +191,27 @@ def main(argv: list[str]) -> int:
     parser.add_argument('--jobs', type=int, default=2)
     parser.add_argument('--flake8', metavar='PYTHON',
                         help="a Python with Nova's flake8 and hacking")
+    parser.add_argument('--author', metavar='"NAME <EMAIL>"',
+                        default=os.environ.get('NOVA_SERIES_AUTHOR'),
+                        help='author, committer and Signed-off-by of the '
+                             'series (default: $NOVA_SERIES_AUTHOR, else '
+                             'git config user.name and user.email)')
     args = parser.parse_args(argv)
     for path in (args.tarball, args.patch):
         if not os.path.isfile(path):
             print('make-series: no such file: %s' % path, file=sys.stderr)
             return 2
+    try:
+        identity_env(*series_messages.author(args.author, REPO))
+    except series_messages.NoAuthor as error:
+        print('make-series: %s' % error, file=sys.stderr)
+        return 2
     out = os.path.abspath(args.out)
     if args.flake8:
         args.flake8 = os.path.abspath(args.flake8)
     tree = os.path.join(out, 'nova-34.0.0')
     try:
+        check_messages()
         return generate(args, out, tree)
     except Failed as error:
         print('make-series: %s' % error, file=sys.stderr)
