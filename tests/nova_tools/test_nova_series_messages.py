@@ -21,7 +21,7 @@ import sys
 import fixtures
 import testtools
 
-from tests.unit import nova_tools
+from tests import nova_tools
 
 messages = nova_tools.load('series_messages')
 
