@@ -10,9 +10,14 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Configuration options, registered on ``oslo_config.cfg.CONF``.
+"""Configuration options of the ``[migration_state_machine]`` group.
 
-``list_opts`` is the ``oslo.config.opts`` entry point, so
+Nothing is registered at import. Nova registers them from its own
+``nova/conf/migration_state_machine.py`` (:func:`register_opts`, called
+by ``nova/conf/__init__.py``); :func:`options` reads them from
+``oslo_config.cfg.CONF``, registering them there first in a process that
+did not (this library's CLI and tests). ``list_opts`` is the
+``oslo.config.opts`` entry point, so
 ``oslo-config-generator --namespace nova_migration_sm`` documents them.
 """
 
@@ -118,4 +123,16 @@ def list_opts() -> list[tuple[cfg.OptGroup, list[cfg.Opt]]]:
 
 
 CONF = cfg.CONF
-register_opts(CONF)
+
+
+def options() -> cfg.ConfigOpts.GroupAttr:
+    """The ``[migration_state_machine]`` group of :data:`CONF`.
+
+    Registered first if nobody did (Nova does, in ``nova.conf``);
+    registering again is a no-op, the options being the same objects.
+    """
+    try:
+        return CONF[GROUP.name]
+    except cfg.NoSuchOptError:
+        register_opts(CONF)
+        return CONF[GROUP.name]

@@ -97,8 +97,9 @@ class MigrationStateMachineMixin:
     fields = {'status': sm_fields.MigrationStatusField(nullable=True)}
 
     _sm_fabricating = False
-    """While true (``nova_migration_sm.nova.fixtures``, for tests only),
-    ``create()`` accepts any status of the type, as a copy does."""
+    """While true (Nova's ``nova.tests.fixtures.FabricatedMigrations``,
+    for tests only), ``create()`` accepts any status of the type, as a
+    copy does."""
 
     # -- what the object last saw of the row ------------------------------
 
@@ -121,8 +122,7 @@ class MigrationStateMachineMixin:
         """
         if (status is None or sm_fields.is_known(status) or
                 status == getattr(_WRITING, 'status', None) or
-                sm_conf.CONF.migration_state_machine.enforcement ==
-                sm_conf.OFF):
+                sm_conf.options().enforcement == sm_conf.OFF):
             return
         name = self._sm_name()
         if not _UNKNOWN_REPORTED.add((name, status)):
@@ -246,7 +246,7 @@ class MigrationStateMachineMixin:
         kwargs = error.kwargs
         persisted = kwargs.get('actual', seen)
         target = kwargs.get('to_status', ovo.value(self, ovo.STATUS))
-        if sm_conf.CONF.migration_state_machine.enforcement != sm_conf.WARN:
+        if sm_conf.options().enforcement != sm_conf.WARN:
             self._sm_notify(operation, seen, persisted, target, 'conflict'
                             if isinstance(error, exceptions.
                                           MigrationStatusConflict)
@@ -277,7 +277,7 @@ class MigrationStateMachineMixin:
 
     @ovo_base.remotable
     def create(self):
-        enforcement = sm_conf.CONF.migration_state_machine.enforcement
+        enforcement = sm_conf.options().enforcement
         # NOTE: an object that already has a row is the object's own error
         # (Nova's create() raises ObjectActionError 'already created').
         if (enforcement == sm_conf.OFF or
@@ -323,7 +323,7 @@ class MigrationStateMachineMixin:
                 migration=self._sm_name(),
                 migration_type=self.migration_type,
                 reason='a copy is made where the database is, not over RPC.')
-        if sm_conf.CONF.migration_state_machine.enforcement != sm_conf.OFF:
+        if sm_conf.options().enforcement != sm_conf.OFF:
             try:
                 self._sm_check_copy()
             except exceptions.MigrationCopyError as error:
@@ -333,7 +333,7 @@ class MigrationStateMachineMixin:
 
     @ovo_base.remotable
     def save(self):
-        enforcement = sm_conf.CONF.migration_state_machine.enforcement
+        enforcement = sm_conf.options().enforcement
         # NOTE: an object that was never created has no row to write; the
         # object's own save() raises for it (or a test's stub of it runs).
         if (enforcement == sm_conf.OFF or
@@ -354,8 +354,7 @@ class MigrationStateMachineMixin:
         """
         migration_type, cross_cell = self._sm_machine_key()
         target = self.status
-        stale_refused = \
-            sm_conf.CONF.migration_state_machine.detect_stale_writes
+        stale_refused = sm_conf.options().detect_stale_writes
         persisted = seen
         for _attempt in range(_STALE_RETRIES):
             if persisted != _UNKNOWN and not machines.holds(

@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from nova_migration_sm import objects
 
     # NOTE: the default is warn; the demo shows what strict refuses.
+    sm_conf.register_opts(sm_conf.CONF)
     sm_conf.CONF.set_override('enforcement', sm_conf.STRICT,
                               group=sm_conf.GROUP.name)
     shown = _open(args.db_url)

@@ -421,6 +421,7 @@ class FunctionalTestCase(DatabaseTestCase):
     def setUp(self) -> None:
         super().setUp()
         warnings.filterwarnings('ignore', category=DeprecationWarning)
+        sm_conf.register_opts(sm_conf.CONF)
         self.flags = self.useFixture(config_fixture.Config(sm_conf.CONF))
         # NOTE: the tests are written against strict; the default is warn.
         self.flags.config(enforcement=sm_conf.STRICT,

@@ -157,6 +157,7 @@ def choose_target(rng: random.Random, key, seen: str) -> str:
 def strict() -> None:
     """Enforce strictly in this writer process (the default is warn)."""
     from nova_migration_sm import conf as sm_conf
+    sm_conf.register_opts(sm_conf.CONF)
     sm_conf.CONF.set_override('enforcement', sm_conf.STRICT,
                               group=sm_conf.GROUP.name)
 
@@ -168,6 +169,7 @@ def mutate(mutation: str | None) -> None:
     from nova_migration_sm import conf as sm_conf
     from nova_migration_sm.db import cas
     if mutation == 'check-off':
+        sm_conf.register_opts(sm_conf.CONF)
         sm_conf.CONF.set_override('enforcement', sm_conf.OFF,
                                   group='migration_state_machine')
     elif mutation == 'cas-off':

@@ -128,6 +128,7 @@ class NovaTestCase(testtools.TestCase):
     def setUp(self):
         super().setUp()
         # NOTE: the tests are written against strict; the default is warn.
+        sm_conf.register_opts(sm_conf.CONF)
         self.flags = self.useFixture(config_fixture.Config(sm_conf.CONF))
         self.flags.config(enforcement=sm_conf.STRICT,
                           group=sm_conf.GROUP.name)

@@ -32,11 +32,11 @@ import inspect
 from nova.db.main import api as main_db_api
 from nova.db.main import models as nova_models
 from nova import objects
+from nova.objects import migration as nova_migration
 import testscenarios
 import testtools
 
 from nova_migration_sm import mixin
-from nova_migration_sm.nova import objects as sm_nova_objects
 from tests.functional import racing_tests
 from tests.nova import base
 
@@ -47,7 +47,7 @@ class TestDropInIsInPlace(testtools.TestCase):
     """Nova's registry and DB API are the patched ones (no test without)."""
 
     def test_nova_migration_is_the_checked_one(self):
-        self.assertIs(sm_nova_objects.Migration, objects.Migration)
+        self.assertIs(nova_migration.Migration, objects.Migration)
         self.assertEqual('1.9', objects.Migration.VERSION)
         self.assertTrue(issubclass(objects.Migration,
                                    mixin.MigrationStateMachineMixin))

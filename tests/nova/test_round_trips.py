@@ -36,6 +36,7 @@ class TestRoundTrips(base.NovaTestCase):
 
     def setUp(self):
         super().setUp()
+        sm_conf.register_opts(sm_conf.CONF)
         self.flags = self.useFixture(config_fixture.Config(sm_conf.CONF))
         engine = self.context.db_connection.writer.get_engine()
         self.statements = []

@@ -12,9 +12,8 @@
 
 """What a racing writer process saves: Nova's ``objects.Migration``.
 
-Nova's registry resolves ``objects.Migration`` to nova_migration_sm's 1.9
-(``register_all()`` calls ``nova_migration_sm.nova.objects.register()``
-with the patch applied); its ``save()`` writes through Nova's
+With the patch applied, ``objects.Migration`` is Nova's own 1.9 (its
+status checked by nova_migration_sm's mixin); its ``save()`` writes through Nova's
 ``db.migration_update(..., expected_statuses=...)``. Imported once by the
 writers' fork server (:mod:`tests.functional.racing`).
 """

@@ -39,6 +39,7 @@ class TestCase(testtools.TestCase):
     def setUp(self):
         super().setUp()
         warnings.filterwarnings('ignore', category=DeprecationWarning)
+        sm_conf.register_opts(sm_conf.CONF)
         self.flags = self.useFixture(config_fixture.Config(sm_conf.CONF))
         # NOTE: the tests are written against strict; the default is warn.
         self.set_enforcement(sm_conf.STRICT)

@@ -15,6 +15,7 @@
 import contextlib
 from unittest import mock
 
+import fixtures
 from oslo_utils import uuidutils
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import exception as ovo_exception
@@ -23,7 +24,6 @@ from nova_migration_sm.db import api as db
 from nova_migration_sm.db import models
 from nova_migration_sm import exceptions
 from nova_migration_sm import mixin
-from nova_migration_sm.nova import fixtures as sm_fixtures
 from nova_migration_sm import objects
 from nova_migration_sm.objects import migration as migration_objects
 from nova_migration_sm import observers
@@ -113,7 +113,8 @@ class TestCreate(base.TestCase):
         foreign = objects.Migration(self.context,
                                     migration_type='evacuation',
                                     status='running', instance_uuid='y')
-        with sm_fixtures.FabricatedMigrations():
+        with fixtures.MockPatchObject(mixin.MigrationStateMachineMixin,
+                                      '_sm_fabricating', True):
             running.create()
             self.assertRaises(exceptions.MigrationCopyError, foreign.create)
             # Saves stay checked: running -> queued is no move.

@@ -107,6 +107,7 @@ def _parse_args(argv):
 def main(argv=None) -> int:
     warnings.filterwarnings('ignore', category=DeprecationWarning)
     args = _parse_args(argv)
+    sm_conf.register_opts(sm_conf.CONF)
     group = sm_conf.GROUP.name
     if args.enforcement:
         sm_conf.CONF.set_override('enforcement', args.enforcement, group)

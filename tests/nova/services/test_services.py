@@ -32,12 +32,12 @@ import unittest
 
 from nova import objects
 from nova.objects import base as objects_base
+from nova.objects import migration as nova_migration
 from oslo_config import fixture as config_fixture
 import sqlalchemy as sa
 import testtools
 
 from nova_migration_sm import conf as sm_conf
-from nova_migration_sm.nova import objects as sm_nova_objects
 from tests.nova import base
 from tests.nova.services import rig
 from tests.nova import writers
@@ -85,7 +85,7 @@ class RegistryTest(testtools.TestCase):
 
     def test_1_8_loads_as_the_checked_class(self):
         objects.register_all()
-        self.assertIs(sm_nova_objects.Migration,
+        self.assertIs(nova_migration.Migration,
                       objects_base.NovaObject.obj_class_from_name(
                           'Migration', '1.8'))
         self.assertEqual(['1.9'], [
@@ -146,6 +146,7 @@ class _ServicesTest:
 
     def setUp(self):
         super().setUp()
+        sm_conf.register_opts(sm_conf.CONF)
         flags = self.useFixture(config_fixture.Config(sm_conf.CONF))
         flags.config(enforcement=self.enforcement, group=sm_conf.GROUP.name)
         self.context = writers.admin_context(self.database.url)
