@@ -13,9 +13,10 @@
 """What a racing writer process saves: Nova's ``objects.Migration``.
 
 With the patch applied, ``objects.Migration`` is Nova's own 1.9 (its
-status checked by nova_migration_sm's mixin); its ``save()`` writes through Nova's
-``db.migration_update(..., expected_statuses=...)``. Imported once by the
-writers' fork server (:mod:`tests.functional.racing`).
+status checked by nova_migration_sm's mixin); its ``save()`` writes
+through Nova's ``db.migration_update(..., expected_statuses=...)``.
+Imported once by the writers' fork server
+(:mod:`tests.functional.racing`).
 """
 
 from nova import context as nova_context
