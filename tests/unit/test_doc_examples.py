@@ -67,12 +67,12 @@ class TestAnExampleCanFail(testtools.TestCase):
 
 
 class TestRegistrationIsACall(testtools.TestCase):
-    """README: importing the Nova module registers nothing; Nova calls it.
+    """README: importing the options registers nothing; Nova registers.
 
-    Nova is not installed here, so the module is read, not imported.
+    Nova is not installed here, so the patch is read, not applied.
     """
 
-    MODULE = os.path.join('nova_migration_sm', 'nova', 'objects.py')
+    MODULE = os.path.join('nova_migration_sm', 'conf.py')
     PATCH = os.path.join('tools', 'nova', 'nova-34.0.0.patch')
 
     @staticmethod
@@ -89,6 +89,17 @@ class TestRegistrationIsACall(testtools.TestCase):
                                              ast.Name))]
         return found
 
+    def added_lines(self, path: str) -> str:
+        """The lines the patch adds to ``path`` in Nova's tree."""
+        with open(os.path.join(REPO, self.PATCH)) as stream:
+            patch = stream.read()
+        diff = re.search(r'^diff --git a/%s b/%s\n(.*?)(?=^diff --git|\Z)'
+                         % (re.escape(path), re.escape(path)),
+                         patch, re.MULTILINE | re.DOTALL)
+        self.assertIsNotNone(diff, path)
+        return ''.join(line[1:] + '\n' for line in
+                       diff.group(1).splitlines() if line.startswith('+'))
+
     def test_importing_registers_nothing(self):
         with open(os.path.join(REPO, self.MODULE)) as stream:
             self.assertEqual([], self.registrations_at_import(stream.read()))
@@ -102,10 +113,15 @@ class TestRegistrationIsACall(testtools.TestCase):
                           '@base.NovaObjectRegistry.register\n'
                           'class Migration:\n    pass\n'))
 
-    def test_novas_register_all_calls_register(self):
-        with open(os.path.join(REPO, self.PATCH)) as stream:
-            patch = stream.read()
-        hunk = re.search(r'^@@ .* def register_all\(\):\n((?:[ +-].*\n)+)',
-                         patch, re.MULTILINE)
-        self.assertIsNotNone(hunk)
-        self.assertIn('+    migration_sm.register()\n', hunk.group(1))
+    def test_nova_registers_the_options_in_nova_conf(self):
+        self.assertIn('    migration_sm_conf.register_opts(conf)\n',
+                      self.added_lines('nova/conf/migration_state_machine.py'))
+        self.assertIn('migration_state_machine.register_opts(CONF)\n',
+                      self.added_lines('nova/conf/__init__.py'))
+
+    def test_nova_registers_its_own_migration(self):
+        self.assertIn(
+            '@base.NovaObjectRegistry.register\n'
+            'class Migration(migration_sm_mixin.MigrationStateMachineMixin, '
+            '_MigrationBase):\n',
+            self.added_lines('nova/objects/migration.py'))
