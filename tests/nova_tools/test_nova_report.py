@@ -26,11 +26,11 @@ report = nova_tools.load('report')
 
 @dataclasses.dataclass(frozen=True)
 class Definition:
-    """The shape of ``definitions.MachineDefinition`` the report reads."""
+    """The shape of ``machines.Machine`` the report reads."""
 
     migration_types: tuple
     cross_cell_move: bool
-    edges: tuple
+    lifecycle: tuple
     late: tuple
     races: tuple
 
@@ -38,7 +38,7 @@ class Definition:
 # A toy machine, independent of nova_migration_sm's real tables.
 TOY = Definition(
     migration_types=('evacuation',), cross_cell_move=False,
-    edges=((None, 'accepted', 'api'), ('accepted', 'pre-migrating', 'cd'),
+    lifecycle=((None, 'accepted', 'api'), ('accepted', 'pre-migrating', 'cd'),
            ('pre-migrating', 'done', 'mgr'),
            ('pre-migrating', 'failed', 'mgr')),
     late=(('done', 'error', 'late'),),
