@@ -38,9 +38,11 @@ from automaton import machines as fsm
 
 from nova_migration_sm import definitions
 from nova_migration_sm import exceptions
-from nova_migration_sm.definitions import CREATE
 from nova_migration_sm.statuses import MigrationStatus
 from nova_migration_sm.statuses import MigrationType
+
+CREATE = definitions.CREATE
+"""``seen`` and ``from`` of a write that creates the record."""
 
 MachineKey = tuple[str, bool]
 """``(migration_type, cross_cell_move)``."""
