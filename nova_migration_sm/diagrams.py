@@ -20,7 +20,8 @@ statuses red; each lifecycle edge is labelled with the Nova function that
 makes the move (its tooltip in SVG is the full Nova 34.0.0 location).
 Race moves, which only a writer with a stale view may make, are drawn
 apart: dashed, grey, labelled with the race's name. The glossary is read
-from the attribute docstrings of :mod:`nova_migration_sm.statuses` with ``ast``.
+from the attribute docstrings of :mod:`nova_migration_sm.statuses` with
+``ast``.
 """
 
 import ast
