@@ -19,6 +19,7 @@ a typo in ``definitions.py`` cannot hide behind the tables derived from it.
 
 import dataclasses
 import itertools
+import operator
 
 from automaton import exceptions as automaton_exc
 import testtools
@@ -230,6 +231,39 @@ class TestTerminalMeansTerminal(testtools.TestCase):
 
 
 class TestMachines(testtools.TestCase):
+
+    def test_one_built_machine_per_key(self):
+        for key, (lifecycle, races, initial, ended) in EXPECTED.items():
+            m = machines.get(*key)
+            self.assertIsInstance(m, machines.Machine)
+            self.assertIs(m.automaton, machines.get_machine(*key))
+            moves = {(s, d) for s, d, _ in m.lifecycle + m.late
+                     if s is not machines.CREATE}
+            self.assertEqual(lifecycle, moves, key)
+            self.assertEqual(races, {(p, d) for p, d, _, _ in m.races})
+            # The late moves are a table of their own: out of an end.
+            for src, dst, _ in m.late:
+                self.assertIn(src, ended)
+                self.assertIn(dst, {'error', 'failed'})
+            self.assertFalse({(s, d) for s, d, _ in m.late} &
+                             {(s, d) for s, d, _ in m.lifecycle})
+            self.assertEqual(initial, set(m.initial))
+            self.assertEqual(ended, set(m.ended))
+            self.assertEqual({'error', 'failed'} & set(m.statuses),
+                             set(m.errors))
+        self.assertEqual(4, len(machines.built()))
+
+    def test_built_machine_is_frozen(self):
+        m = machines.get('evacuation')
+        self.assertRaises(dataclasses.FrozenInstanceError, setattr, m,
+                          'ended', ())
+        for table in (m.next, m.before, m.where, m.race_of):
+            self.assertRaises(TypeError, operator.setitem, table, 'done', ())
+
+    def test_readers_get_the_same_object(self):
+        from nova_migration_sm import diagrams
+        self.assertIs(machines.get('resize'), diagrams.machine('migration'))
+        self.assertEqual(machines.built(), diagrams.all_machines())
 
     def test_machines_are_frozen_and_shared(self):
         machine = machines.get_machine('resize')
