@@ -233,6 +233,8 @@ class MigrationStateMachineMixin:
             migration_type = values[ovo.MIGRATION_TYPE]
             cross_cell = values[ovo.CROSS_CELL_MOVE]
         except KeyError:  # not loaded yet: Nova's lazy load and defaults
+            migration_type = None
+        if migration_type is None:
             migration_type, cross_cell = self._sm_machine_key()
         return machines.write_condition(
             migration_type, cross_cell_move=cross_cell, seen=seen,
@@ -306,7 +308,7 @@ class MigrationStateMachineMixin:
                 outcome = machines.judge(
                     migration_type, cross_cell_move=cross_cell,
                     seen=machines.CREATE, persisted=machines.CREATE,
-                    to_status=status, migration=self._sm_name())
+                    to_status=status, migration=self._sm_name)
         except exceptions.MigrationStateMachineError as error:
             return self._sm_refuse(error, 'create', None, super().create)
         result = super().create()
