@@ -333,14 +333,18 @@ RACE_MOVES: frozenset[tuple[str, bool, str, str]] = frozenset(
 only a writer whose view is stale may make (taskflow's
 ``_IGNORED_*_TRANSITIONS``)."""
 
-_FRESH: dict[tuple[str, bool, str, str], WriteCondition] = {
-    (t, cc, src, dst): WriteCondition(
+WRITE_CONDITIONS: Mapping[tuple[str, bool, str, str, str],
+                         WriteCondition] = _frozen({
+    (t, cc, src, src, dst): WriteCondition(
         Outcome.SAME_VALUE if src == dst else Outcome.LIFECYCLE, (src,))
     for (t, cc), m in MACHINES.items() for src, dst in m.allowed
-    if src is not CREATE}
-"""The answer of :func:`write_condition` to a fresh writer's lifecycle
-move, built once: the hot path is one ``get`` (a plain dict, read
-only)."""
+    if src is not CREATE})
+"""What :func:`write_condition` answers a fresh writer, tabulated once:
+``{(type, cross_cell_move, seen, persisted, target): WriteCondition}`` for
+every lifecycle move and same-value write with ``seen == persisted`` (the
+answer holds whatever ``detect_stale_writes``). The hot path is one
+``get``; a key that is not here is asked of :func:`write_condition`."""
+_WRITE_CONDITION = WRITE_CONDITIONS.get
 
 
 def get(migration_type: str, cross_cell_move: bool = False) -> Machine:
@@ -474,10 +478,10 @@ def write_condition(migration_type: str, *, cross_cell_move: bool = False,
     Raises what :func:`judge` raises; ``ValueError`` for an unknown
     ``persisted`` with a known ``seen``.
     """
-    if seen == persisted:
-        hit = _FRESH.get((migration_type, cross_cell_move, seen, target))
-        if hit is not None:
-            return hit
+    hit = _WRITE_CONDITION(
+        (migration_type, cross_cell_move, seen, persisted, target))
+    if hit is not None:
+        return hit
     m = get(migration_type, cross_cell_move)
     if persisted == UNKNOWN:
         if seen != UNKNOWN:

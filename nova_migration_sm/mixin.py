@@ -50,6 +50,7 @@ SEEN_STATUS_KEY = 'nova_migration_sm.seen_status'
 """Primitive key carrying the status the sender last saw of the row."""
 
 _UNKNOWN = machines.UNKNOWN
+_WRITE_CONDITIONS = machines.WRITE_CONDITIONS
 Outcome = machines.Outcome
 _STALE_RETRIES = 3
 """Conditional writes a save tries while the row keeps moving under it."""
@@ -226,16 +227,18 @@ class MigrationStateMachineMixin:
         """Ask the machine of this record's type about a write.
 
         The outcome and the statuses the write is conditioned on, or the
-        exception that refuses it (:func:`machines.write_condition`).
+        exception that refuses it: the answer tabulated in
+        :data:`machines.WRITE_CONDITIONS`, else
+        :func:`machines.write_condition`'s.
         """
         values = self.__dict__
         try:
-            migration_type = values[ovo.MIGRATION_TYPE]
-            cross_cell = values[ovo.CROSS_CELL_MOVE]
-        except KeyError:  # not loaded yet: Nova's lazy load and defaults
-            migration_type = None
-        if migration_type is None:
-            migration_type, cross_cell = self._sm_machine_key()
+            return _WRITE_CONDITIONS[(
+                values[ovo.MIGRATION_TYPE], values[ovo.CROSS_CELL_MOVE],
+                seen, persisted, target)]
+        except KeyError:  # not tabulated, or a field not loaded yet
+            pass
+        migration_type, cross_cell = self._sm_machine_key()
         return machines.write_condition(
             migration_type, cross_cell_move=cross_cell, seen=seen,
             persisted=persisted, target=target,

@@ -107,6 +107,21 @@ class TestExhaustive(testtools.TestCase):
         self.assertEqual(8 * 21 * 21 * 19 * 2, self._compare(
             transcribed.expected_write_condition, ask, cases))
 
+    def test_every_tabulated_write_condition(self):
+        """The hot path's table says what the oracle says, either mode."""
+        for (t, cc, seen, persisted, to), (outcome, statuses) in \
+                machines.WRITE_CONDITIONS.items():
+            for detect in (False, True):
+                self.assertEqual(
+                    transcribed.expected_write_condition(
+                        (t, cc), seen, persisted, to, detect),
+                    (outcome, set(statuses)))
+        # Every fresh move and same-value write of every machine.
+        self.assertEqual(
+            sum(len(lifecycle) + len({s for e in lifecycle for s in e})
+                for lifecycle, _, _, _ in EXPECTED.values()),
+            len(machines.WRITE_CONDITIONS))
+
     def test_write_condition_names_the_migration_lazily(self):
         names = []
 
