@@ -333,8 +333,10 @@ RACE_MOVES: frozenset[tuple[str, bool, str, str]] = frozenset(
 only a writer whose view is stale may make (taskflow's
 ``_IGNORED_*_TRANSITIONS``)."""
 
-WRITE_CONDITIONS: Mapping[tuple[str, bool, str, str, str],
-                         WriteCondition] = _frozen({
+WriteKey = tuple[str, bool, str, str, str]
+"""``(type, cross_cell_move, seen, persisted, target)``."""
+
+WRITE_CONDITIONS: Mapping[WriteKey, WriteCondition] = _frozen({
     (t, cc, src, src, dst): WriteCondition(
         Outcome.SAME_VALUE if src == dst else Outcome.LIFECYCLE, (src,))
     for (t, cc), m in MACHINES.items() for src, dst in m.allowed

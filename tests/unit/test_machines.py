@@ -109,13 +109,13 @@ class TestExhaustive(testtools.TestCase):
 
     def test_every_tabulated_write_condition(self):
         """The hot path's table says what the oracle says, either mode."""
-        for (t, cc, seen, persisted, to), (outcome, statuses) in \
+        for (t, cc, seen, persisted, to), (outcome, expected) in \
                 machines.WRITE_CONDITIONS.items():
             for detect in (False, True):
                 self.assertEqual(
                     transcribed.expected_write_condition(
                         (t, cc), seen, persisted, to, detect),
-                    (outcome, set(statuses)))
+                    (outcome, set(expected)))
         # Every fresh move and same-value write of every machine.
         self.assertEqual(
             sum(len(lifecycle) + len({s for e in lifecycle for s in e})
