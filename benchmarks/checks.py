@@ -202,9 +202,8 @@ def rows(number: int, rounds: int) -> list[harness.Row]:
         harness.Row(mixin, 'plain method: (from, to) in frozenset',
                     times['mixin'], times['plain_method'], '<= 2x', 2.0,
                     note='beyond the lookup it reads migration_type and '
-                         'cross_cell_move off the object and calls '
-                         'machines.write_condition(): two calls, two '
-                         'field reads'),
+                         'cross_cell_move off the object; the lookup is '
+                         'in machines.WRITE_CONDITIONS (a 5-tuple key)'),
     ]
     # (ours, baseline label, baseline key, target limit; 0 = info only)
     peers = (
