@@ -42,7 +42,6 @@ START = '__start__'
 CREATE_LABEL = machines.Outcome.CREATE
 
 Machine = machines.Machine
-ERROR_STATUSES = machines.ERROR_STATUSES
 
 
 def machine(migration_type: str, cross_cell_move: bool = False) -> Machine:
@@ -80,7 +79,7 @@ def _node_attrs(m: Machine, status: str) -> dict:
         attrs['peripheries'] = '2'
     if status in m.initial:
         attrs['style'] = 'rounded,bold'
-    if status in ERROR_STATUSES:
+    if status in machines.ERROR_STATUSES:
         attrs.update(color='red', fontcolor='red')
     return attrs
 
@@ -101,7 +100,7 @@ def to_pydot(m: Machine):
             'label': nova_function(wheres[(src, dst)]),
             'tooltip': wheres[(src, dst)],
             'fontsize': '9',
-            **({'color': 'red'} if dst in ERROR_STATUSES else {})},
+            **({'color': 'red'} if dst in machines.ERROR_STATUSES else {})},
         add_start_state=False)
     graph.add_node(pydot.Node(START, shape='point', width='0.15',
                               xlabel='start', tooltip='created'))
@@ -155,7 +154,8 @@ def to_mermaid(m: Machine) -> str:
               '    classDef failure color:red,stroke:red']
     lines.append('    class %s ended' % ','.join(
         _mermaid_id(s) for s in m.ended))
-    failures = [_mermaid_id(s) for s in m.statuses if s in ERROR_STATUSES]
+    failures = [_mermaid_id(s) for s in m.statuses
+                if s in machines.ERROR_STATUSES]
     if failures:
         lines.append('    class %s failure' % ','.join(failures))
     return '\n'.join(lines) + '\n'
@@ -196,7 +196,7 @@ def to_table(m: Machine) -> str:
         marks = [mark for mark, member in (
             ('initial', status in m.initial),
             ('ended', status in m.ended),
-            ('error', status in ERROR_STATUSES)) if member]
+            ('error', status in machines.ERROR_STATUSES)) if member]
         rows.append((status, ','.join(marks) or '-', ', '.join(
             dst for src, dst, _ in m.moves if src == status) or '-',
             ', '.join('%s (%s)' % (dst, definitions.race_name(race))

@@ -24,8 +24,8 @@ the writer saw and what the row holds; checking a move is one ``in`` or
 one ``get`` on a frozen table and never drives an automaton machine.
 
 Two words for the end of a migration: a status is *ended* when Nova
-considers the migration over (declared ``terminal`` in the definitions,
-left only by a late move into an error status); a status is *terminal*
+considers the migration over (declared ``ended`` in the definitions, left
+only by a late move into an error status); a status is *terminal*
 for automaton when no move leaves it at all.
 """
 
@@ -196,7 +196,7 @@ def validate(definition: definitions.MachineDefinition) -> None:
     same-value move or listed twice.
     """
     name = definition.summary
-    ended = set(definition.terminal)
+    ended = set(definition.ended)
     moves = [(src, dst) for src, dst, _ in definition.lifecycle]
     races = [(p, dst) for p, dst, _, _ in definition.races]
     problems = []
@@ -252,7 +252,7 @@ def build(definition: definitions.MachineDefinition) -> Machine:
     lifecycle = definition.lifecycle
     statuses = _ordered(automaton.states)
     initial = _unique(dst for src, dst, _ in lifecycle if src is CREATE)
-    ended = _ordered(definition.terminal)
+    ended = _ordered(definition.ended)
     in_progress = _ordered(set(statuses) - set(ended))
     claiming = _ordered(set(in_progress) - set(definition.landed))
     where = {(src, dst): place for src, dst, place in lifecycle}

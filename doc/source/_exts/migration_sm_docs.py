@@ -80,7 +80,7 @@ class StateTable(_MachineDirective):
             marks = [mark for mark, member in (
                 ('initial', status in machine.initial),
                 ('ended', status in machine.ended),
-                ('error', status in diagrams.ERROR_STATUSES)) if member]
+                ('error', status in machines.ERROR_STATUSES)) if member]
             nexts = [dst for src, dst, _ in machine.moves if src == status]
             races = ['``%s`` (%s)' % (dst, definitions.race_name(race))
                      for persisted, dst, _, race in machine.races
