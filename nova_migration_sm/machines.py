@@ -122,16 +122,17 @@ def _frozen(mapping: dict) -> Mapping:
 class Machine:
     """One built machine: its automaton machine, tables and derived sets.
 
-    The tables are kept apart the way taskflow keeps its allowed
-    transitions apart from the ignored ones: ``lifecycle`` (a fresh
-    writer's moves, creations included), ``late`` (out of an ended status,
-    into error or failed) and ``races`` (only by a stale writer).
+    The tables are those of the definition, kept apart the way taskflow
+    keeps its allowed transitions apart from the ignored ones: ``edges``
+    (the lifecycle: a fresh writer's moves, creations included), ``late``
+    (out of an ended status, into error or failed) and ``races`` (only by
+    a stale writer).
     """
 
     definition: definitions.MachineDefinition
     automaton: fsm.FiniteMachine
     """Frozen and shared: drive ``automaton.copy(shallow=True)``."""
-    lifecycle: tuple[definitions.Edge, ...]
+    edges: tuple[definitions.Edge, ...]
     late: tuple[definitions.Edge, ...]
     races: tuple[definitions.Race, ...]
     statuses: tuple[str, ...]
@@ -261,7 +262,7 @@ def build(definition: definitions.MachineDefinition) -> Machine:
     return Machine(
         definition=definition,
         automaton=automaton,
-        lifecycle=definition.edges,
+        edges=definition.edges,
         late=definition.late,
         races=definition.races,
         statuses=statuses,

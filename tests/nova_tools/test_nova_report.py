@@ -30,7 +30,7 @@ class Definition:
 
     migration_types: tuple
     cross_cell_move: bool
-    lifecycle: tuple
+    edges: tuple
     late: tuple
     races: tuple
 
@@ -38,10 +38,9 @@ class Definition:
 # A toy machine, independent of nova_migration_sm's real tables.
 TOY = Definition(
     migration_types=('evacuation',), cross_cell_move=False,
-    lifecycle=((None, 'accepted', 'api'),
-               ('accepted', 'pre-migrating', 'cd'),
-               ('pre-migrating', 'done', 'mgr'),
-               ('pre-migrating', 'failed', 'mgr')),
+    edges=((None, 'accepted', 'api'), ('accepted', 'pre-migrating', 'cd'),
+           ('pre-migrating', 'done', 'mgr'),
+           ('pre-migrating', 'failed', 'mgr')),
     late=(('done', 'error', 'late'),),
     races=(('completed', 'done', 'rt', 'source restarts mid-rebuild'),))
 

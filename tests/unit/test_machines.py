@@ -249,7 +249,7 @@ class TestMachines(testtools.TestCase):
             m = machines.get(*key)
             self.assertIsInstance(m, machines.Machine)
             self.assertIs(m.automaton, machines.get_machine(*key))
-            moves = {(s, d) for s, d, _ in m.lifecycle + m.late
+            moves = {(s, d) for s, d, _ in m.edges + m.late
                      if s is not machines.CREATE}
             self.assertEqual(lifecycle, moves, key)
             self.assertEqual(races, {(p, d) for p, d, _, _ in m.races})
@@ -258,7 +258,7 @@ class TestMachines(testtools.TestCase):
                 self.assertIn(src, ended)
                 self.assertIn(dst, {'error', 'failed'})
             self.assertFalse({(s, d) for s, d, _ in m.late} &
-                             {(s, d) for s, d, _ in m.lifecycle})
+                             {(s, d) for s, d, _ in m.edges})
             self.assertEqual(initial, set(m.initial))
             self.assertEqual(ended, set(m.ended))
             self.assertEqual({'error', 'failed'} & set(m.statuses),

@@ -26,7 +26,7 @@ recorded (a file, or a directory of ``*.jsonl``). Prints:
   conflicts (a compare-and-swap found another status), same-value
   writes, copies, race moves taken (per type, ``persisted -> to``, with
   the race's name), and per migration type the lifecycle edges
-  (``lifecycle`` and ``late`` of each built ``machines.Machine``) taken
+  (``edges`` and ``late`` of each built ``machines.Machine``) taken
   and never taken; the
   races never taken are listed apart.
 
@@ -149,13 +149,13 @@ def regressions(shards: dict[str, dict],
 def machine_tables(built: typing.Iterable[typing.Any]) -> dict:
     """``{(type, cross_cell): tables}`` of the built machines.
 
-    Each :class:`nova_migration_sm.machines.Machine` holds ``lifecycle``
-    and ``late`` (``FROM, TO, WHERE``) and ``races`` (``PERSISTED, TO,
+    Each :class:`nova_migration_sm.machines.Machine` holds ``edges`` and
+    ``late`` (``FROM, TO, WHERE``) and ``races`` (``PERSISTED, TO,
     WHERE, RACE``); they are listed as they are, nothing is derived.
     """
     tables = {}
     for machine in built:
-        lifecycle = list(machine.lifecycle) + list(machine.late)
+        lifecycle = list(machine.edges) + list(machine.late)
         races = [tuple(race) for race in machine.races]
         for migration_type in machine.migration_types:
             tables[(migration_type, machine.cross_cell_move)] = {
