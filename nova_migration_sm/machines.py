@@ -29,6 +29,7 @@ only by a late move into an error status); a status is *terminal*
 for automaton when no move leaves it at all.
 """
 
+from collections.abc import Callable
 from collections.abc import Mapping
 import dataclasses
 import types
@@ -85,7 +86,7 @@ class Outcome:
            CONFLICT, WARNED)
 
 
-Name = typing.Union[str, typing.Callable[[], str]]
+Name = str | Callable[[], str]
 """How a refusal names the migration: its name, or a callable that returns
 it, called only when a write is refused (names cost a field read)."""
 
@@ -118,7 +119,7 @@ def _frozen(mapping: dict) -> Mapping:
     return types.MappingProxyType(mapping)
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Machine:
     """One built machine: its automaton machine, tables and derived sets.
 
@@ -161,6 +162,9 @@ class Machine:
     races_before: Mapping[str, tuple[str, ...]]
     where: Mapping[tuple[str | None, str], str]
     race_of: Mapping[tuple[str, str], definitions.Race]
+
+    def __repr__(self) -> str:
+        return '<Machine %s>' % self.name
 
     @property
     def migration_types(self) -> tuple[str, ...]:
