@@ -22,7 +22,7 @@ allowed transitions apart from the ignored ones:
     reviewer can check every line against Nova. ``CREATE`` as ``FROM``
     marks the status a new record is created with.
 ``late``
-    The only lifecycle moves out of a ``terminal`` status: each goes into
+    The only lifecycle moves out of an ``ended`` status: each goes into
     ``error`` or ``failed`` and is made by the writer that has just written
     the end status itself (an ``errors_out_migration`` wrapper failing after
     it) or that read the row fresh (the orphan cleanup turning ``error``
@@ -36,8 +36,8 @@ allowed transitions apart from the ignored ones:
 
 A same-value write is a no-op, never an edge. Nothing here is derived;
 :mod:`.machines` builds the automaton machines (from the lifecycle), the
-lookup tables, glossary and diagrams from it, and checks at import that a
-terminal status has no lifecycle exit but its ``late`` ones.
+lookup tables, glossary and diagrams from it, and checks at import that an
+ended status has no lifecycle exit but its ``late`` ones.
 """
 
 import dataclasses
@@ -89,12 +89,14 @@ class MachineDefinition:
     migration_types: tuple[str, ...]
     cross_cell_move: bool
     summary: str
-    terminal: tuple[str, ...]
-    """Where Nova considers the migration over (not "in progress")."""
+    ended: tuple[str, ...]
+    """Where Nova considers the migration over (not "in progress"); only
+    ``late`` moves leave it. Automaton calls *terminal* a status no move
+    leaves at all."""
     edges: tuple[Edge, ...]
-    """Lifecycle moves out of statuses that are not terminal."""
+    """Lifecycle moves out of statuses that are not ended."""
     late: tuple[Edge, ...] = ()
-    """Lifecycle moves out of a terminal status, into error or failed."""
+    """Lifecycle moves out of an ended status, into error or failed."""
     races: tuple[Race, ...] = ()
     """Moves made only by a writer whose view of the row is stale."""
     landed: tuple[str, ...] = ()
@@ -118,7 +120,7 @@ class MachineDefinition:
 COLD_SAME_CELL = MachineDefinition(
     migration_types=(T.MIGRATION, T.RESIZE),
     cross_cell_move=False,
-    terminal=(S.CONFIRMED, S.REVERTED, S.ERROR, S.FAILED),
+    ended=(S.CONFIRMED, S.REVERTED, S.ERROR, S.FAILED),
     summary='Cold migration and resize within one cell.',
     edges=(
         # FROM             TO                 WHERE (Nova 34.0.0, nova/...)
@@ -155,7 +157,7 @@ COLD_SAME_CELL = MachineDefinition(
 COLD_CROSS_CELL = MachineDefinition(
     migration_types=(T.MIGRATION, T.RESIZE),
     cross_cell_move=True,
-    terminal=(S.CONFIRMED, S.REVERTED, S.ERROR, S.FAILED),
+    ended=(S.CONFIRMED, S.REVERTED, S.ERROR, S.FAILED),
     summary='Cold migration and resize across cells: source (S) and target (T) rows.',
     edges=(
         # FROM             TO                 WHERE (Nova 34.0.0, nova/...)
@@ -197,7 +199,7 @@ COLD_CROSS_CELL = MachineDefinition(
 LIVE_MIGRATION = MachineDefinition(
     migration_types=(T.LIVE_MIGRATION,),
     cross_cell_move=False,
-    terminal=(S.COMPLETED, S.FAILED, S.CANCELLED, S.ERROR),
+    ended=(S.COMPLETED, S.FAILED, S.CANCELLED, S.ERROR),
     summary='Live migration.',
     edges=(
         # FROM                 TO                     WHERE (Nova 34.0.0, nova/...)
@@ -231,7 +233,7 @@ LIVE_MIGRATION = MachineDefinition(
 EVACUATION = MachineDefinition(
     migration_types=(T.EVACUATION,),
     cross_cell_move=False,
-    terminal=(S.COMPLETED, S.FAILED, S.ERROR),
+    ended=(S.COMPLETED, S.FAILED, S.ERROR),
     summary='Evacuation (rebuild on another host).',
     edges=(
         # FROM             TO                 WHERE (Nova 34.0.0, nova/...)
