@@ -53,6 +53,7 @@ import dataclasses
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
 
+
 @dataclasses.dataclass(frozen=True)
 class Release:
     """A Nova release series the library supports."""
@@ -150,9 +151,9 @@ _LIBVIRT_NO_RERAISE_FAILED = ReleaseNote(
           '(virt/vmwareapi/vmops.py:1665-1666)')
 _LIBVIRT_NO_RERAISE_CANCELLED = ReleaseNote(
     series=(31,),
-    note=_LIBVIRT_31 + ', and no other driver raises after its rollback '
-         'wrote cancelled, so 31.x never makes this move; the machine '
-         'keeps it for 32.x and later (an error move, harmless to allow)')
+    note=(_LIBVIRT_31 + ', and no other driver raises after its rollback '
+          'wrote cancelled, so 31.x never makes this move; the machine '
+          'keeps it for 32.x and later (an error move, harmless to allow)'))
 
 # The races Nova 34.0.0 runs into: a short name (what diagrams print), a
 # colon, then what happens.

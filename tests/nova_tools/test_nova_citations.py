@@ -191,8 +191,9 @@ class TestStatements(FakeSdist):
         self.assertHolds('queued', 'compute/manager.py:1 live_migration')
 
     def test_status_keyword(self):
-        self.assertHolds('pre-migrating',
-                         'compute/resource_tracker.py:1 ResourceTracker._create')
+        self.assertHolds(
+            'pre-migrating',
+            'compute/resource_tracker.py:1 ResourceTracker._create')
 
     def test_parameter_default(self):
         self.assertHolds('failed',

@@ -69,8 +69,10 @@ CITATION = re.compile(
     r'(?: (?P<function>[A-Za-z_][\w.]*))?(?P<rest>.*)$', re.S)
 CALLER = re.compile(r' via (?P<path>[\w/]+\.py):\d+(?:-\d+)? '
                     r'(?P<function>[A-Za-z_][\w.]*)')
-WRAPPED = re.compile(r" (?:via|in) (?P<names>\w+ \(:\d+[^)]*\)(?:, \w+ \(:\d+[^)]*\))*)")
-WRAPPED_NAME = re.compile(r"(\w+) \(:\d+[^)]*\)")
+WRAPPED_NAME = re.compile(r'(\w+) \(:\d+[^)]*\)')
+_WRAPPED_ONE = r'\w+ \(:\d+[^)]*\)'
+WRAPPED = re.compile(r' (?:via|in) (?P<names>%s(?:, %s)*)' % (
+    _WRAPPED_ONE, _WRAPPED_ONE))
 COPY = re.compile(r'\bcop(?:y|ied)\b[^;]*? by (?P<helper>\w+)')
 
 
