@@ -140,7 +140,7 @@ _PREP_RESIZE = ReleaseNote(
 _LIBVIRT_31 = ('31.x: the libvirt driver (virt/libvirt/driver.py '
                'LibvirtDriver._live_migration) waits for the migration '
                'thread on an event and never re-raises its error: the '
-               'future.result() came in 32.x')
+               'future.result() is there from 32.x (32.2.1 checked)')
 _LIBVIRT_NO_RERAISE_FAILED = ReleaseNote(
     series=(31,),
     note=_LIBVIRT_31 + '; the conductor and vmwareapi paths remain',
