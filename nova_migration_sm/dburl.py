@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from nova_migration_sm.cannotcheck import CannotCheck
 from nova_migration_sm.cannotcheck import first_line
+from nova_migration_sm.cannotcheck import hide
 from nova_migration_sm.cannotcheck import redact
 from nova_migration_sm import extras
 
@@ -36,8 +37,47 @@ CONNECT_TIMEOUT = 10
 
 
 def shown(url: sa.URL) -> str:
-    """The URL as it may be printed: its password is ``***``."""
-    return url.render_as_string(hide_password=True)
+    """The URL as it may be printed: ``user:***@host``.
+
+    An unencoded ``@`` in the password makes SQLAlchemy (and Nova) read
+    the rest of the password into the host: everything up to the last
+    ``@`` is hidden (:func:`~nova_migration_sm.cannotcheck.redact`).
+    """
+    return redact(url.render_as_string(hide_password=True))
+
+
+def _hide_secrets(url: sa.URL) -> None:
+    """Hide the URL's password, and any part of it read as the host, in
+    every message, a driver's included (it echoes the host it tried)."""
+    hide(url.password)
+    host = url.host or ''
+    if '@' in host:
+        hide(host[:host.rindex('@') + 1], '***@', min_length=1)
+
+
+def _unencoded_at(url: sa.URL) -> str:
+    """A hint when the host holds an ``@`` from the password."""
+    if '@' not in (url.host or ''):
+        return ''
+    return ("; the password holds an unencoded '@', so the host was read "
+            "as '%s': write '@' as %%40 in a URL" % redact(url.host))
+
+
+DEFAULT_PORTS = {'postgresql': 5432, 'mysql': 3306, 'mariadb': 3306}
+
+
+def identity(url: sa.URL) -> tuple:
+    """What names the database itself, whatever the driver, user or
+    password: two URLs with one identity read the same rows."""
+    backend = url.get_backend_name()
+    if backend == 'sqlite':
+        path = url.database or ''
+        return (backend, os.path.realpath(path) if path else ':memory:')
+    query = dict(url.query)
+    return ((backend if backend != 'mariadb' else 'mysql'),
+            (url.host or query.get('host') or '').lower(),
+            url.port or query.get('port') or DEFAULT_PORTS.get(backend),
+            url.database or '', query.get('unix_socket'))
 
 
 def _not_a_url(text: str) -> CannotCheck:
@@ -55,6 +95,7 @@ def parse(text: str) -> sa.URL:
         url = sa.make_url(text)
     except (sa.exc.ArgumentError, ValueError):
         raise _not_a_url(redact(text)) from None
+    _hide_secrets(url)
     backend = url.get_backend_name()
     if backend == 'postgres':
         raise CannotCheck(
@@ -142,8 +183,9 @@ def connect(url: sa.URL, read_only: bool = True):
         try:
             connection = bound.connect()
         except sa.exc.DBAPIError as error:
-            raise CannotCheck('%s: cannot connect: %s' % (
-                shown(url), first_line(error.orig))) from None
+            raise CannotCheck('%s: cannot connect: %s%s' % (
+                shown(url), first_line(error.orig),
+                _unencoded_at(url))) from None
         with connection:
             if read_only:
                 connection = read_only_session(connection)

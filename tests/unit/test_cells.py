@@ -159,7 +159,7 @@ class TestAuditEveryCell(testtools.TestCase):
             [(d['name'], d['uuid'], d['database'], d['report']['rows'],
               d['report']['breaking_under_strict'])
              for d in data['databases']])
-        self.assertEqual({'databases': 3, 'not_checked': 0,
+        self.assertEqual({'databases': 3, 'not_checked': 0, 'shared': 0,
                           'rows': 2 * GOOD_ROWS + BAD_ROWS,
                           'breaking_under_strict': 8, 'stuck': 6,
                           'done_evacuations': 3}, data['total'])
