@@ -110,7 +110,7 @@ def _exact(column, dialect: str):
     """``column`` compared byte for byte: MySQL's default collations
     ignore case and trailing spaces, the machines do not."""
     if dialect in ('mysql', 'mariadb'):
-        return sa.cast(column, sa.LargeBinary)
+        return sa.func.binary(column, type_=sa.String)
     return column
 
 
