@@ -20,6 +20,7 @@ cell; expected counts come from the seeded rows (see ``test_audit``).
 import io
 import json
 import os
+import threading
 
 import fixtures
 from oslo_config import cfg
@@ -28,6 +29,7 @@ from oslo_upgradecheck import upgradecheck as oslo_upgradecheck
 from oslo_utils import timeutils
 import testtools
 
+from nova_migration_sm import auditdb
 from nova_migration_sm import cells
 from nova_migration_sm.cmd import cli
 from nova_migration_sm import dburl
@@ -136,6 +138,9 @@ def run_cli(test: testtools.TestCase, *argv) -> tuple[int, str, str]:
     return captured(test, cli.main, argv)
 
 
+CELL3_UUID = '33333333-3333-4333-8333-333333333333'
+
+
 class TestAuditEveryCell(testtools.TestCase):
 
     def setUp(self):
@@ -236,6 +241,61 @@ class TestAuditEveryCell(testtools.TestCase):
         os.rename(deployment.conf, os.path.join(directory, '50-db.conf'))
         code, out, _ = run_cli(self, 'audit', '--config-dir', directory)
         self.assertEqual(0, code)
+        self.assertIn('TOTAL: 3 of 3 cells checked', out)
+
+    def test_cells_sharing_a_database_are_audited_once(self):
+        # cell1 and cell3 name one file, by two spellings of its path:
+        # its 8 rows that break are counted once, and both outputs say so.
+        deployment = self.useFixture(Deployment(
+            Seeder(self.now).good().bad(), Seeder(self.now).good()))
+        again = os.path.join(deployment.path, '.', 'cell1.sqlite')
+        deployments.api_database(deployment.url('api-shared'), (
+            (deployments.CELL1_UUID, 'cell1', deployment.url('cell1')),
+            (deployments.CELL2_UUID, 'cell2', deployment.url('cell2')),
+            (CELL3_UUID, 'cell3', 'sqlite:///' + again)))
+        conf = deployments.nova_conf(os.path.join(
+            deployment.path, 'shared.conf'), deployment.url('api-shared'))
+        code, out, err = run_cli(self, 'audit', '--config-file', conf)
+        self.assertEqual((1, ''), (code, err))
+        self.assertIn('== Cell cell3 (%s), sqlite:///%s ==\nThe same '
+                      'database as cell cell1: audited once, there.\n'
+                      % (CELL3_UUID, again), out)
+        self.assertIn('TOTAL: 3 of 3 cells checked, %d rows read; 8 would '
+                      'break under strict' % (2 * GOOD_ROWS + BAD_ROWS), out)
+        self.assertIn('SHARED: cell cell3 uses the database of cell cell1; '
+                      'each database was audited once.', out)
+        code, out, _ = run_cli(self, 'audit', '--config-file', conf,
+                               '--format', 'json')
+        data = json.loads(out)
+        self.assertEqual([None, None, 'cell1'], [
+            d['shared_with'] for d in data['databases']])
+        self.assertEqual([True, True, False], [
+            d['checked'] for d in data['databases']])
+        self.assertEqual((3, 0, 1, 8), (
+            data['total']['databases'], data['total']['not_checked'],
+            data['total']['shared'], data['total']['breaking_under_strict']))
+        self.assertEqual(1, data['exit_status'])
+
+    def test_cells_are_audited_concurrently(self):
+        # Each cell is read on a thread of its own, at the same time: a
+        # barrier that every cell must reach before any goes on.
+        deployment = self.useFixture(Deployment(
+            Seeder(self.now).good(), Seeder(self.now).good().bad()))
+        barrier = threading.Barrier(3, timeout=30)
+        threads = set()
+        audit_table = auditdb.audit_table
+
+        def meeting(*args, **kwargs):
+            threads.add(threading.current_thread().name)
+            barrier.wait()
+            return audit_table(*args, **kwargs)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_migration_sm.auditdb.audit_table', meeting))
+        code, out, _ = run_cli(self, 'audit', '--config-file',
+                               deployment.conf)
+        self.assertEqual(1, code)
+        self.assertEqual(3, len(threads))
         self.assertIn('TOTAL: 3 of 3 cells checked', out)
 
     def test_password_never_shown(self):
