@@ -107,8 +107,11 @@ def _time_literal(when: datetime.datetime, dialect: str):
 
 
 def _exact(column, dialect: str):
-    """``column`` compared byte for byte: MySQL's default collations
-    ignore case and trailing spaces, the machines do not."""
+    """``column``, compared byte for byte.
+
+    MySQL's default collations ignore case and trailing spaces; the
+    machines do not.
+    """
     if dialect in ('mysql', 'mariadb'):
         return sa.func.binary(column, type_=sa.String)
     return column

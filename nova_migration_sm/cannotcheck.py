@@ -106,7 +106,10 @@ def _raise(signum, frame):
 
 
 def stop_on_signals() -> None:
-    """From now on, SIGINT and SIGTERM raise Interrupted in the main
-    thread (call it from there, first thing)."""
+    """Make SIGINT and SIGTERM raise Interrupted from now on.
+
+    Python runs the handler in the main thread: call this from there,
+    first thing.
+    """
     for signum in STOPPING_SIGNALS:
         signal.signal(signum, _raise)

@@ -47,8 +47,11 @@ def shown(url: sa.URL) -> str:
 
 
 def _hide_secrets(url: sa.URL) -> None:
-    """Hide the URL's password, and any part of it read as the host, in
-    every message, a driver's included (it echoes the host it tried)."""
+    """Hide the password in every message from now on.
+
+    Any part of it read as the host too: a driver echoes the host it
+    tried.
+    """
     hide(url.password)
     host = url.host or ''
     if '@' in host:
@@ -67,8 +70,10 @@ DEFAULT_PORTS = {'postgresql': 5432, 'mysql': 3306, 'mariadb': 3306}
 
 
 def identity(url: sa.URL) -> tuple:
-    """What names the database itself, whatever the driver, user or
-    password: two URLs with one identity read the same rows."""
+    """What names the database itself, whatever the driver or user.
+
+    Two URLs with one identity read the same rows.
+    """
     backend = url.get_backend_name()
     if backend == 'sqlite':
         path = url.database or ''

@@ -90,8 +90,7 @@ class OutputError(Exception):
 
 
 class _Stdout:
-    """sys.stdout (or its buffer), whose write errors are
-    :class:`OutputError`."""
+    """sys.stdout (or its buffer); a write error is OutputError."""
 
     def __init__(self, stream) -> None:
         self._stream = stream
@@ -117,8 +116,11 @@ class _Stdout:
 
 
 def _discard_stdout() -> None:
-    """Send what stdout still holds to /dev/null, so that the
-    interpreter's last flush does not fail again with a traceback."""
+    """Send what stdout still holds to /dev/null.
+
+    The interpreter's last flush then does not fail again, with a
+    traceback.
+    """
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -174,8 +174,10 @@ class OperatorFiles(fixtures.Fixture):
 
 def _signal_when_waiting(process: subprocess.Popen, signum: int,
                          seconds: float, directory: str) -> None:
-    """Send ``signum`` once the process waits on :data:`FIFO` (at most
-    ``seconds`` from now), as ``timeout -s`` would after its delay."""
+    """Send ``signum`` once the process waits on :data:`FIFO`.
+
+    At most ``seconds`` from now, as ``timeout -s`` would.
+    """
     deadline = time.monotonic() + seconds
     writer = None
     while writer is None and time.monotonic() < deadline and \
