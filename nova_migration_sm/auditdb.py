@@ -29,6 +29,7 @@ import contextlib
 import dataclasses
 import datetime
 import math
+import sqlite3
 import threading
 
 from oslo_utils import timeutils
@@ -94,9 +95,10 @@ def _selected(table: str | sa.TableClause, include_deleted: bool,
 def _time_literal(when: datetime.datetime, dialect: str):
     """``when`` as SQL the backend compares with a DateTime column.
 
-    SQLite stores SQLAlchemy's DateTime as text; ``datetime()`` makes
-    any ISO form comparable, to the second: ``when`` is rounded up, so
-    the comparison errs towards reading a row, never towards skipping it.
+    SQLite stores SQLAlchemy's DateTime as text, ``YYYY-MM-DD
+    HH:MM:SS.ffffff``: ``when`` is compared as text, to the second and
+    rounded up, so the comparison errs towards reading a row, never
+    towards skipping it.
     """
     if dialect == 'sqlite':
         when = when.replace(microsecond=0) + datetime.timedelta(
@@ -130,24 +132,35 @@ def candidates(migrations, stale_before: datetime.datetime, tables,
     migration_type = _exact(c.migration_type, dialect)
     status = _exact(c.status, dialect)
     when = sa.func.coalesce(c.updated_at, c.created_at)
-    compared = sa.func.datetime(when) if dialect == 'sqlite' else when
-    recent = sa.or_(when.is_(None),
-                    compared >= _time_literal(stale_before, dialect))
+    recent = when >= _time_literal(stale_before, dialect)
+    if dialect == 'sqlite':
+        # NOTE: text in another form (an ISO 'T') is never recent here:
+        # Python judges it.
+        recent = sa.and_(recent, sa.func.substr(when, 11, 1) == ' ')
+    recent = sa.or_(when.is_(None), recent)
     quiet = []
-    for (type_, cross_cell), (known, in_progress) in sorted(
-            tables.items()):
-        waiting = set(in_progress)
-        if type_ == MigrationType.EVACUATION:
-            waiting.add(MigrationStatus.DONE)
-        ended = sorted(known - waiting)
-        waiting = sorted(waiting & known)
-        same_variant = (c.cross_cell_move != sa.false() if cross_cell else
-                        sa.or_(c.cross_cell_move.is_(None),
-                               c.cross_cell_move == sa.false()))
-        quiet.append(sa.and_(
-            migration_type == type_, same_variant,
-            sa.or_(status.in_(ended),
-                   sa.and_(status.in_(waiting), recent))))
+    for type_ in MigrationType.ALL:
+        variants = {cross_cell: tables[type_, cross_cell]
+                    for cross_cell in (False, True)}
+        for cross_cell, (known, in_progress) in variants.items():
+            waiting = set(in_progress)
+            if type_ == MigrationType.EVACUATION:
+                waiting.add(MigrationStatus.DONE)
+            ended = sorted(known - waiting)
+            waiting = sorted(waiting & known)
+            if variants[False] == variants[True]:
+                same_variant = sa.true()  # one machine for both
+            elif cross_cell:
+                same_variant = c.cross_cell_move != sa.false()
+            else:
+                same_variant = sa.or_(c.cross_cell_move.is_(None),
+                                      c.cross_cell_move == sa.false())
+            quiet.append(sa.and_(
+                migration_type == type_, same_variant,
+                sa.or_(status.in_(ended),
+                       sa.and_(status.in_(waiting), recent))))
+            if variants[False] == variants[True]:
+                break
     return sa.case((sa.or_(*quiet), 0), else_=1) == 1
 
 
@@ -202,7 +215,8 @@ def audit_table(bind: sa.Engine | sa.Connection,
         report.rows = connection.execute(_selected(
             migrations, include_deleted, sa.func.count())).scalar_one()
         batches = _driver_batches(connection, stmt, batch_size)
-        report.server_side_cursor = batches is not None
+        report.server_side_cursor = (batches is not None and
+                                     dialect != 'sqlite')
         if batches is None:
             result = connection.execution_options(
                 yield_per=batch_size).execute(stmt)
@@ -220,31 +234,80 @@ def audit_table(bind: sa.Engine | sa.Connection,
     return report
 
 
-def _server_side_cursor(connection: sa.Connection):
-    """A server-side cursor of the driver, or None for another driver."""
+SQLITE_TIMESTAMP = 'nmsm_datetime'
+"""The sqlite3 converter of the audit's timestamp columns."""
+_TIMESTAMPS = ('created_at', 'updated_at')
+
+
+def _sqlite_timestamp(value: bytes | str | None) -> datetime.datetime | None:
+    """SQLAlchemy's SQLite DateTime text as a datetime (None for NULL)."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode()
+    return datetime.datetime.fromisoformat(value)
+
+
+def _sqlite_parses(dbapi_connection: sqlite3.Connection) -> bool:
+    """Whether the connection converts ``[nmsm_datetime]`` columns.
+
+    :func:`dburl.engine` opens SQLite with ``PARSE_COLNAMES``; an engine
+    made elsewhere may not.
+    """
+    sqlite3.register_converter(SQLITE_TIMESTAMP, _sqlite_timestamp)
+    value, = dbapi_connection.execute(
+        "SELECT '2000-01-01 00:00:00' AS \"t [%s]\"" % SQLITE_TIMESTAMP
+    ).fetchone()
+    return isinstance(value, datetime.datetime)
+
+
+def _parse_timestamps(batch: list) -> list:
+    """The rows of a batch with their timestamps (text) as datetimes."""
+    at = [audit.COLUMNS.index(name) for name in _TIMESTAMPS]
+    return [tuple(_sqlite_timestamp(value) if index in at else value
+                  for index, value in enumerate(row)) for row in batch]
+
+
+def _driver_cursor(connection: sa.Connection, stmt):
+    """A cursor of the driver itself and the statement for it, or None.
+
+    A server-side cursor on psycopg2 and PyMySQL; on SQLite, its cursor,
+    steps through the table, with the timestamp columns labelled for the
+    sqlite3 converter.
+    """
     driver = connection.dialect.driver
     dbapi_connection = connection.connection.driver_connection
     if driver == 'psycopg2':
-        return dbapi_connection.cursor(name='nova_migration_sm_audit')
+        return dbapi_connection.cursor(name='nova_migration_sm_audit'), stmt
     if driver == 'pymysql':
         from pymysql import cursors
-        return dbapi_connection.cursor(cursors.SSCursor)
-    return None
+        return dbapi_connection.cursor(cursors.SSCursor), stmt
+    if driver == 'pysqlite':
+        stmt = stmt.with_only_columns(*(
+            column.label('%s [%s]' % (column.name, SQLITE_TIMESTAMP))
+            if column.name in _TIMESTAMPS else column
+            for column in stmt.selected_columns))
+        return dbapi_connection.cursor(), stmt
+    return None, stmt
 
 
 def _driver_batches(connection: sa.Connection, stmt, batch_size: int):
-    """Batches of plain tuples from a server-side cursor, or None.
+    """Batches of plain tuples from the driver's own cursor, or None.
 
     psycopg2 and PyMySQL return the columns the audit reads as Python
     values already (datetime, bool or int, str), so their server-side
     cursor is read directly, without a SQLAlchemy Row per row: the audit
     then reads as fast as a raw streaming SELECT (see
-    ``benchmarks/audit.py``). Other drivers, and SQLite whose timestamps
-    are text, go through SQLAlchemy (None here).
+    ``benchmarks/audit.py``). SQLite's cursor is read the same way, its
+    text timestamps parsed by a sqlite3 converter (or, on a connection
+    opened without one, batch by batch). Other drivers go through
+    SQLAlchemy (None here).
     """
-    cursor = _server_side_cursor(connection)
+    cursor, stmt = _driver_cursor(connection, stmt)
     if cursor is None:
         return None
+    parsed = (connection.dialect.driver != 'pysqlite' or
+              _sqlite_parses(connection.connection.driver_connection))
     sql = str(stmt.compile(dialect=connection.dialect,
                            compile_kwargs={'literal_binds': True}))
     error_class = connection.dialect.loaded_dbapi.Error
@@ -256,7 +319,7 @@ def _driver_batches(connection: sa.Connection, stmt, batch_size: int):
                 batch = cursor.fetchmany(batch_size)
                 if not batch:
                     return
-                yield batch
+                yield batch if parsed else _parse_timestamps(batch)
         except error_class as error:
             raise dburl.CannotCheck('%s: cannot read: %s' % (
                 dburl.shown(connection.engine.url),

@@ -221,13 +221,44 @@ class TestAudit(testtools.TestCase, AuditAssertions,
         self.engine = sa.create_engine(self.url)
         self.addCleanup(self.engine.dispose)
 
-    def _audit(self, **kwargs):
+    def _audit(self, bind=None, **kwargs):
         kwargs.setdefault('stale_after', 7 * DAY)
-        return auditdb.audit_table(self.engine, now=self.now, **kwargs)
+        return auditdb.audit_table(bind or self.engine, now=self.now,
+                                   **kwargs)
 
     def test_sql_skips_only_rows_without_findings(self):
         self.assert_sql_skips_only_healthy_rows(self.engine, self.now,
                                                 T.ALL + (None, 'shelve'))
+
+    def test_sql_skips_only_rows_without_findings_converted(self):
+        # The command's engine has sqlite3 parse the timestamps (a
+        # converter); the one above parses them in Python.
+        engine = dburl.engine(sa.make_url(self.url), read_only=False)
+        self.addCleanup(engine.dispose)
+        self.assert_sql_skips_only_healthy_rows(engine, self.now,
+                                                T.ALL + (None, 'shelve'))
+
+    def test_timestamps_in_other_iso_forms(self):
+        # Text Nova never writes, but another tool might: 'T', no
+        # fraction, milliseconds. Stale ones are still stuck.
+        Seeder(self.now).insert(self.engine)
+        # NOTE: the day of the threshold: as text, 'T' sorts after ' '.
+        stale = self.now - 7 * DAY - datetime.timedelta(hours=1)
+        forms = (stale.isoformat(sep='T'), stale.isoformat(sep='T')[:19],
+                 stale.isoformat(sep=' ', timespec='milliseconds'),
+                 (self.now - 7 * DAY).isoformat(sep='T'))
+        with self.engine.begin() as connection:
+            for row_id, when in enumerate(forms, 1):
+                connection.exec_driver_sql(
+                    "INSERT INTO migrations (id, uuid, migration_type, "
+                    "status, deleted, created_at, updated_at) VALUES "
+                    "(?, ?, 'live-migration', 'running', 0, ?, ?)",
+                    (row_id, 'u%d' % row_id, when, when))
+        for engine in (self.engine, dburl.engine(sa.make_url(self.url))):
+            report = self._audit(bind=engine)
+            self.assertEqual({(T.LIVE_MIGRATION, False, S.RUNNING): 3},
+                             counts(report.stuck))
+            engine.dispose()
 
     def test_good_rows_find_nothing(self):
         Seeder(self.now).good().insert(self.engine)
