@@ -49,6 +49,7 @@ cells at most 1.5x the largest alone.
 
 import argparse
 import contextlib
+import datetime
 import json
 import os
 import statistics
@@ -177,12 +178,10 @@ def _case(mix, column: int, dialect: str) -> str:
     for kind in mix:
         bound += kind[0]
         value = kind[column]
-        if column == 3:  # age in days -> a timestamp
-            value = ("datetime('now', '-%d days') || '.000000'" % value
-                     if dialect == 'sqlite' else
-                     "now() - interval '%d days'" % value)
-        else:
-            value = "'%s'" % value
+        if column == 3:  # age in days -> the timestamp, as Nova stores it
+            value = (datetime.datetime.utcnow() - datetime.timedelta(
+                days=value)).isoformat(sep=' ', timespec='microseconds')
+        value = "'%s'" % value
         whens.append('WHEN g %% 100 < %d THEN %s' % (bound, value))
     return 'CASE %s END' % ' '.join(whens)
 
@@ -285,11 +284,11 @@ def _database(backend: str):
         yield url
 
 
-def _api_database(path: str, cells: list[str]) -> str:
+def _api_database(path: str, name: str, cells: list[str]) -> str:
     """An API database mapping ``cells`` (URLs); a nova.conf naming it."""
     import sqlalchemy as sa
 
-    api = 'sqlite:///%s' % os.path.join(path, 'api-%d.sqlite' % len(cells))
+    api = 'sqlite:///%s' % os.path.join(path, 'api-%s.sqlite' % name)
     engine = sa.create_engine(api)
     try:
         with engine.begin() as connection:
@@ -304,7 +303,7 @@ def _api_database(path: str, cells: list[str]) -> str:
                      'cell%d' % number, 'rabbit://', cell))
     finally:
         engine.dispose()
-    conf = os.path.join(path, 'cells-%d.conf' % len(cells))
+    conf = os.path.join(path, 'cells-%s.conf' % name)
     with open(conf, 'w') as out:
         out.write('[api_database]\nconnection = %s\n' % api)
     return conf
@@ -319,9 +318,9 @@ def measure_cells(rows: int, rounds: int) -> dict:
                                                 % number)
             fill(url, rows if number == 0 else rows // CELLS, 'cloud')
             cells.append(url)
-        alone = _api_database(path, cells[:1])
-        every = _api_database(path, cells)
-        small = _api_database(path, cells[1:2])
+        alone = _api_database(path, 'alone', cells[:1])
+        every = _api_database(path, 'every', cells)
+        small = _api_database(path, 'small', cells[1:2])
         found = _rounds({'alone': lambda: scan('audit', alone),
                          'small': lambda: scan('audit', small),
                          'every': lambda: scan('audit', every)}, rounds)
@@ -336,11 +335,28 @@ def measure_cells(rows: int, rounds: int) -> dict:
             'peak_mb': max(run['peak_kb'] for run in found['every']) / 1024}
 
 
-def run(rows: int, rounds: int) -> tuple[str, bool]:
-    """The report, and whether the targets were met."""
-    lines = ['audit at scale (each run a fresh process, %d rounds per '
-             'side; audit/plain is the median of the rounds\' ratios)'
-             % rounds]
+class _Lines(list):
+    """The report's lines, each also printed as soon as it is measured."""
+
+    def __init__(self, echo: bool) -> None:
+        super().__init__()
+        self.echo = echo
+
+    def append(self, line: str) -> None:
+        super().append(line)
+        if self.echo:
+            print(line, file=sys.stderr, flush=True)
+
+
+def run(rows: int, rounds: int, echo: bool = True) -> tuple[str, bool]:
+    """The report, and whether the targets were met.
+
+    ``echo`` prints each line on stderr as soon as it is measured.
+    """
+    lines = _Lines(echo)
+    lines.append('audit at scale (each run a fresh process, %d rounds per '
+                 'side; audit/plain is the median of the rounds\' ratios)'
+                 % rounds)
     met = True
     peaks = []
     backends = ['sqlite']

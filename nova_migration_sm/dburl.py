@@ -35,6 +35,8 @@ BACKENDS = ('sqlite', 'postgresql', 'mysql', 'mariadb')
 """SQLAlchemy backends the audit reads (Nova runs on the last three)."""
 CONNECT_TIMEOUT = 10
 """Seconds to wait for a database server before giving up."""
+SQLITE_CACHE_KB = 256
+"""SQLite's page cache of a read-only connection."""
 
 
 def shown(url: sa.URL) -> str:
@@ -171,13 +173,20 @@ def read_only_session(connection: sa.Connection) -> sa.Connection:
     """Make every transaction of a new connection read-only.
 
     PostgreSQL: ``SET TRANSACTION READ ONLY`` at each BEGIN; MySQL and
-    MariaDB: for the session. SQLite is opened read-only instead.
+    MariaDB: for the session. SQLite is opened read-only instead, with a
+    small page cache.
     """
     if connection.dialect.name == 'postgresql':
         return connection.execution_options(postgresql_readonly=True)
     if connection.dialect.name in ('mysql', 'mariadb'):
         connection.exec_driver_sql('SET SESSION TRANSACTION READ ONLY')
         connection.commit()
+    if connection.dialect.name == 'sqlite':
+        # NOTE: a scan reads each page once: a small page cache (the
+        # default is 2 MB a connection) keeps the memory of many cells
+        # read at once low.
+        connection.exec_driver_sql('PRAGMA cache_size = -%d'
+                                   % SQLITE_CACHE_KB)
     return connection
 
 

@@ -28,6 +28,7 @@ import importlib
 import os
 import re
 import sys
+import threading
 import warnings
 
 from nova_migration_sm.cannotcheck import CannotCheck
@@ -168,6 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sys.stdout = stdout
     print('%s: %s' % (prog, message), file=sys.stderr)
+    if status != CANNOT_CHECK and threading.active_count() > 1:
+        # NOTE: stopped by a signal while a cell's thread waits on a
+        # server (up to dburl.CONNECT_TIMEOUT): end now. Nothing was
+        # written; the connections close with the process.
+        sys.stderr.flush()
+        os._exit(status)
     return status
 
 

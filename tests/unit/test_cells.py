@@ -20,6 +20,10 @@ cell; expected counts come from the seeded rows (see ``test_audit``).
 import io
 import json
 import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
 
 import fixtures
@@ -309,6 +313,38 @@ class TestAuditEveryCell(testtools.TestCase):
         self.assertTrue(err.startswith(
             'nova-migration-sm audit: postgresql+psycopg2://nova:***@'
             '127.0.0.1:1/nova_api: cannot connect: '), err)
+
+
+class TestStoppedBySignals(testtools.TestCase):
+
+    def test_sigterm_while_every_cell_is_read(self):
+        # Two cells on a server that accepts connections and never
+        # answers: the audit connects to both at once, then SIGTERM.
+        listener = socket.socket()
+        self.addCleanup(listener.close)
+        listener.bind(('127.0.0.1', 0))
+        listener.listen(8)
+        listener.settimeout(60)
+        url = 'postgresql+psycopg2://nova:secret@127.0.0.1:%d/%%s' % (
+            listener.getsockname()[1])
+        path = self.useFixture(fixtures.TempDir()).path
+        api = 'sqlite:///%s' % os.path.join(path, 'api.sqlite')
+        deployments.api_database(api, (
+            (deployments.CELL1_UUID, 'cell1', url % 'cell1'),
+            (deployments.CELL2_UUID, 'cell2', url % 'cell2')))
+        conf = deployments.nova_conf(os.path.join(path, 'nova.conf'), api)
+        process = subprocess.Popen(
+            [sys.executable, '-m', 'nova_migration_sm.cmd.cli', 'audit',
+             '--config-file', conf], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        self.addCleanup(process.kill)
+        for _ in range(2):
+            self.addCleanup(listener.accept()[0].close)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+        self.assertEqual(('', 'nova-migration-sm audit: interrupted by '
+                          'SIGTERM; nothing was concluded\n', 143),
+                         (out, err, process.returncode))
 
 
 class TestUpgradeCheckEveryCell(testtools.TestCase):
