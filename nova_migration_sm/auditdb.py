@@ -29,6 +29,7 @@ import contextlib
 import dataclasses
 import datetime
 import math
+import os
 import sqlite3
 import threading
 
@@ -40,8 +41,10 @@ from nova_migration_sm import dburl
 from nova_migration_sm.statuses import MigrationStatus
 from nova_migration_sm.statuses import MigrationType
 
-MAX_CONCURRENT_CELLS = 16
-"""Cells read at once, each on one connection of its own."""
+MAX_CONCURRENT_CELLS = min(16, max(4, 2 * (os.cpu_count() or 1)))
+"""Cells read at once, each on one connection of its own: twice the
+CPUs (the database and the audit each take one), at least 4, at most
+16."""
 TRAIN_COLUMNS = {'cross_cell_move': '397_migrations_cross_cell_move'}
 """Columns the audit reads that Nova Train (20.0.0) added, with the
 schema migration that added them (``nova/db/sqlalchemy/migrate_repo``)."""
