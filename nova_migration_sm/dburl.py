@@ -205,9 +205,9 @@ def connect(url: sa.URL, read_only: bool = True):
                 shown(url), first_line(error.orig),
                 _unencoded_at(url))) from None
         with connection:
-            if read_only:
-                connection = read_only_session(connection)
             try:
+                if read_only:
+                    connection = read_only_session(connection)
                 yield connection
             except sa.exc.DBAPIError as error:
                 raise CannotCheck('%s: cannot read: %s' % (
