@@ -10,19 +10,16 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The operator tools' two endings without a verdict: could not check, or
-stopped by a signal.
+"""The operator tools' ending without a verdict: could not check.
 
 :class:`CannotCheck`'s message is one line with every password as
-``***``; the commands print it and exit 2. :class:`Interrupted` is
-SIGINT or SIGTERM: the commands print one line and exit 128 + the signal
-number (130, 143), as a shell reports a process the signal killed. This
-module needs nothing beyond the standard library, so the command line
-can report a missing optional package with it.
+``***``; the commands print it and exit 2. (Stopped by a signal is
+:mod:`nova_migration_sm.interrupt`.) This module needs nothing beyond
+the standard library, so the command line can report a missing optional
+package with it.
 """
 
 import re
-import signal
 
 _USERINFO = re.compile(r"""([A-Za-z][\w+.-]*://)([^\s/?#'"]*)@""")
 """A URL's ``scheme://`` and everything up to the last ``@`` of its
@@ -77,39 +74,3 @@ class CannotCheck(Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(redact(' '.join(str(message).split())))
-
-
-STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-"""The signals that stop a command with one line."""
-
-
-class Interrupted(BaseException):
-    """A command stopped by SIGINT or SIGTERM; nothing was concluded.
-
-    A BaseException, like KeyboardInterrupt, so that no ``except
-    Exception`` on the way turns it into an error of the work.
-    """
-
-    def __init__(self, signum: int) -> None:
-        self.signum = signum
-        super().__init__('interrupted by %s; nothing was concluded'
-                         % signal.Signals(signum).name)
-
-    @property
-    def exit_status(self) -> int:
-        """128 + the signal number: 130 for SIGINT, 143 for SIGTERM."""
-        return 128 + self.signum
-
-
-def _raise(signum, frame):
-    raise Interrupted(signum)
-
-
-def stop_on_signals() -> None:
-    """Make SIGINT and SIGTERM raise Interrupted from now on.
-
-    Python runs the handler in the main thread: call this from there,
-    first thing.
-    """
-    for signum in STOPPING_SIGNALS:
-        signal.signal(signum, _raise)

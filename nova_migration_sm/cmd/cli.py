@@ -27,16 +27,16 @@ import errno
 import importlib
 import os
 import re
+import signal
 import sys
 import threading
 import warnings
 
 from nova_migration_sm.cannotcheck import CannotCheck
 from nova_migration_sm.cannotcheck import first_line
-from nova_migration_sm.cannotcheck import Interrupted
 from nova_migration_sm.cannotcheck import redact
-from nova_migration_sm.cannotcheck import stop_on_signals
 from nova_migration_sm import extras
+from nova_migration_sm import interrupt
 
 PROG = 'nova-migration-sm'
 CANNOT_CHECK = 2
@@ -140,7 +140,7 @@ def _unexpected(error: BaseException, debug: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run a sub-command; its exit status (see the module docstring)."""
-    stop_on_signals()
+    interrupt.install()
     # NOTE: oslo.messaging pulls in oslo.service's eventlet backend, which
     # warns on import; this command never uses eventlet.
     warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
@@ -153,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         code = args.run(args)
         sys.stdout.flush()
         return code
-    except Interrupted as stop:
-        message, status = str(stop), stop.exit_status
+    except KeyboardInterrupt as stop:
+        message = 'interrupted by %s; nothing was concluded' % (
+            getattr(stop, 'signal', signal.SIGINT).name)
+        status = interrupt.exit_status(stop)
     except CannotCheck as error:
         message = str(error)
     except ImportError as error:

@@ -279,6 +279,15 @@ class TestAuditEveryCell(testtools.TestCase):
             data['total']['databases'], data['total']['not_checked'],
             data['total']['shared'], data['total']['breaking_under_strict']))
         self.assertEqual(1, data['exit_status'])
+        # The upgrade check says so too, and counts the 8 rows once.
+        code, out, _ = captured(self, upgradecheck.main, (
+            '--config-file', conf, 'upgrade', 'check', '--json'))
+        details = json.loads(out)['checks'][0]['details']
+        self.assertEqual(1, code)
+        self.assertIn('cell3: the same database as cell1, checked once '
+                      'there.', details)
+        self.assertIn('8 rows would break under it', details)
+        self.assertNotIn('could not be checked', details)
 
     def test_cells_are_audited_concurrently(self):
         # Each cell is read on a thread of its own, at the same time: a
