@@ -197,6 +197,17 @@ class OperatorFiles(fixtures.Fixture):
         return found
 
 
+def _as_in_a_shell() -> None:
+    """Signals as an operator's shell leaves them to a command.
+
+    A test runner started in the background (``nohup``, CI) inherits
+    SIGINT ignored, and so would the command, which keeps an ignored
+    signal ignored.
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def _signal_when_waiting(process: subprocess.Popen, signum: int,
                          seconds: float, directory: str) -> None:
     """Send ``signum`` once the process waits on :data:`FIFO`.
@@ -265,7 +276,8 @@ def run_row(row: dict, directory: str) -> subprocess.CompletedProcess:
             tempfile.TemporaryFile('w+') as err:
         process = subprocess.Popen(command, cwd=directory, env=env,
                                    stdout=out if stdout else
-                                   subprocess.PIPE, stderr=err, text=True)
+                                   subprocess.PIPE, stderr=err, text=True,
+                                   preexec_fn=_as_in_a_shell)
         connection = None
         try:
             if stop is not None:
