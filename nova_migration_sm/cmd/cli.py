@@ -27,7 +27,6 @@ import errno
 import importlib
 import os
 import re
-import signal
 import sys
 import threading
 import warnings
@@ -154,9 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
         return code
     except KeyboardInterrupt as stop:
-        message = 'interrupted by %s; nothing was concluded' % (
-            getattr(stop, 'signal', signal.SIGINT).name)
-        status = interrupt.exit_status(stop)
+        message, status = interrupt.message(stop), interrupt.exit_status(stop)
     except CannotCheck as error:
         message = str(error)
     except ImportError as error:
