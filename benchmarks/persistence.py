@@ -91,6 +91,7 @@ def moves(make, enforcement: str) -> harness.Batch:
         migrations = [make() for _ in range(n)]
         for migration in migrations:
             migration.status = S.DONE
+        sm_conf.register_opts(sm_conf.CONF)
         sm_conf.CONF.set_override('enforcement', enforcement,
                                   sm_conf.GROUP.name)
         try:

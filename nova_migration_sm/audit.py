@@ -53,14 +53,21 @@ _UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 
 
 def parse_duration(text: str) -> datetime.timedelta:
-    """``90``, ``90s``, ``30m``, ``12h``, ``7d``, ``2w`` or ``1d12h``."""
-    parts = re.findall(r'(\d+)\s*([smhdw]?)', text.strip().lower())
-    if not parts or ''.join(n + u for n, u in parts) != re.sub(
-            r'\s+', '', text.strip().lower()):
+    """``90s``, ``30m``, ``12h``, ``7d``, ``2w`` or ``1d12h``.
+
+    Every number needs its unit: a bare ``7`` could mean days as well as
+    seconds, and is refused.
+    """
+    cleaned = re.sub(r'\s+', '', text.strip().lower())
+    if re.fullmatch(r'\d+', cleaned):
+        raise ValueError('%r has no unit; write %ss, %sm, %sh, %sd or %sw'
+                         % ((text,) + (cleaned,) * 5))
+    parts = re.findall(r'(\d+)([smhdw])', cleaned)
+    if not parts or ''.join(n + u for n, u in parts) != cleaned:
         raise ValueError('%r is not a duration; use e.g. 90s, 30m, 12h, 7d '
                          'or 2w' % text)
     return datetime.timedelta(seconds=sum(
-        int(number) * _UNITS[unit or 's'] for number, unit in parts))
+        int(number) * _UNITS[unit] for number, unit in parts))
 
 
 @dataclasses.dataclass
@@ -147,6 +154,9 @@ class AuditReport:
     table: str
     stale_before: datetime.datetime
     rows: int = 0
+    read: int = 0
+    """Rows the database passed on to be judged row by row; it skipped
+    the others (terminal, or in progress and recent)."""
     batches: int = 0
     server_side_cursor: bool = False
     list_rows: bool = False
@@ -204,6 +214,7 @@ class AuditReport:
         return {
             'table': self.table,
             'rows': self.rows,
+            'read': self.read,
             'batches': self.batches,
             'server_side_cursor': self.server_side_cursor,
             'stale_before': iso(self.stale_before),
@@ -314,11 +325,15 @@ class DatabaseAudit:
     report: AuditReport | None = None
     error: str | None = None
     """Why the database could not be checked (one line)."""
+    shared_with: str | None = None
+    """The cell whose audit covers this one's database too: it is the
+    same database, audited once."""
 
     def to_dict(self) -> dict:
         return {'name': self.name, 'uuid': self.uuid,
                 'database': self.database,
                 'checked': self.report is not None, 'error': self.error,
+                'shared_with': self.shared_with,
                 'report': (self.report.to_dict(self.name)
                            if self.report else None)}
 
@@ -335,7 +350,13 @@ class Audits:
 
     @property
     def not_checked(self) -> list[DatabaseAudit]:
-        return [d for d in self.databases if d.report is None]
+        return [d for d in self.databases
+                if d.report is None and d.shared_with is None]
+
+    @property
+    def shared(self) -> list[DatabaseAudit]:
+        """Cells whose database another cell's audit covers."""
+        return [d for d in self.databases if d.shared_with is not None]
 
     @property
     def rows(self) -> int:
@@ -371,6 +392,7 @@ class Audits:
             'total': {
                 'databases': len(self.databases),
                 'not_checked': len(self.not_checked),
+                'shared': len(self.shared),
                 'rows': self.rows,
                 'breaking_under_strict': self.breaking,
                 'stuck': self.stuck_rows,

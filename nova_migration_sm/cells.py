@@ -20,6 +20,8 @@
 Nothing is written: the API database is read like a cell's.
 """
 
+import glob
+import os
 from urllib import parse as urlparse
 
 from oslo_config import cfg
@@ -54,18 +56,41 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
             pass
 
 
+def check_config_args(args: list[str]) -> None:
+    """CannotCheck for a file given as a directory, or the other way.
+
+    oslo.config reads a file given with ``--config-dir`` as a directory
+    of no file, silently, and fails with a traceback on a directory given
+    with ``--config-file``.
+    """
+    for option, path in zip(args[::2], args[1::2]):
+        if option == '--config-file' and os.path.isdir(path):
+            raise dburl.CannotCheck(
+                '--config-file %s is a directory; give a directory of '
+                '*.conf files with --config-dir' % path)
+        if option == '--config-dir' and os.path.exists(path):
+            if not os.path.isdir(path):
+                raise dburl.CannotCheck(
+                    '--config-dir %s is a file, not a directory; give a '
+                    'file with --config-file' % path)
+            if not glob.glob(os.path.join(glob.escape(path), '*.conf')):
+                raise dburl.CannotCheck(
+                    '--config-dir %s holds no *.conf file' % path)
+
+
 def load_config(args: list[str]) -> cfg.ConfigOpts:
     """Nova's config from ``--config-file``/``--config-dir`` arguments.
 
     oslo.config parses them, so files and directories are read in the
     order given, later values winning, as Nova reads them.
     """
+    check_config_args(args)
     conf = cfg.ConfigOpts()
     register_opts(conf)
     try:
         conf(args=list(args), project=None, default_config_files=[],
              default_config_dirs=[])
-    except cfg.Error as error:
+    except (cfg.Error, OSError) as error:
         raise dburl.CannotCheck(dburl.first_line(error)) from None
     return conf
 

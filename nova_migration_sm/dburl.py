@@ -20,12 +20,14 @@ wrong and, where there is one, what to do. SQLite files are opened with
 
 import contextlib
 import os
+import sqlite3
 from urllib import parse as urlparse
 
 import sqlalchemy as sa
 
 from nova_migration_sm.cannotcheck import CannotCheck
 from nova_migration_sm.cannotcheck import first_line
+from nova_migration_sm.cannotcheck import hide
 from nova_migration_sm.cannotcheck import redact
 from nova_migration_sm import extras
 
@@ -33,11 +35,57 @@ BACKENDS = ('sqlite', 'postgresql', 'mysql', 'mariadb')
 """SQLAlchemy backends the audit reads (Nova runs on the last three)."""
 CONNECT_TIMEOUT = 10
 """Seconds to wait for a database server before giving up."""
+SQLITE_CACHE_KB = 256
+"""SQLite's page cache of a read-only connection."""
 
 
 def shown(url: sa.URL) -> str:
-    """The URL as it may be printed: its password is ``***``."""
-    return url.render_as_string(hide_password=True)
+    """The URL as it may be printed: ``user:***@host``.
+
+    An unencoded ``@`` in the password makes SQLAlchemy (and Nova) read
+    the rest of the password into the host: everything up to the last
+    ``@`` is hidden (:func:`~nova_migration_sm.cannotcheck.redact`).
+    """
+    return redact(url.render_as_string(hide_password=True))
+
+
+def _hide_secrets(url: sa.URL) -> None:
+    """Hide the password in every message from now on.
+
+    Any part of it read as the host too: a driver echoes the host it
+    tried.
+    """
+    hide(url.password)
+    host = url.host or ''
+    if '@' in host:
+        hide(host[:host.rindex('@') + 1], '***@', min_length=1)
+
+
+def _unencoded_at(url: sa.URL) -> str:
+    """A hint when the host holds an ``@`` from the password."""
+    if '@' not in (url.host or ''):
+        return ''
+    return ("; the password holds an unencoded '@', so the host was read "
+            "as '%s': write '@' as %%40 in a URL" % redact(url.host))
+
+
+DEFAULT_PORTS = {'postgresql': 5432, 'mysql': 3306, 'mariadb': 3306}
+
+
+def identity(url: sa.URL) -> tuple:
+    """What names the database itself, whatever the driver or user.
+
+    Two URLs with one identity read the same rows.
+    """
+    backend = url.get_backend_name()
+    if backend == 'sqlite':
+        path = url.database or ''
+        return (backend, os.path.realpath(path) if path else ':memory:')
+    query = dict(url.query)
+    return ((backend if backend != 'mariadb' else 'mysql'),
+            (url.host or query.get('host') or '').lower(),
+            url.port or query.get('port') or DEFAULT_PORTS.get(backend),
+            url.database or '', query.get('unix_socket'))
 
 
 def _not_a_url(text: str) -> CannotCheck:
@@ -55,6 +103,7 @@ def parse(text: str) -> sa.URL:
         url = sa.make_url(text)
     except (sa.exc.ArgumentError, ValueError):
         raise _not_a_url(redact(text)) from None
+    _hide_secrets(url)
     backend = url.get_backend_name()
     if backend == 'postgres':
         raise CannotCheck(
@@ -103,6 +152,9 @@ def engine(url: sa.URL, read_only: bool = True) -> sa.Engine:
     """An engine with no pooling; read-only, it cannot create a file."""
     connect_args = {}
     if url.get_backend_name() == 'sqlite':
+        # NOTE: the audit labels its timestamp columns for a converter
+        # (auditdb.SQLITE_TIMESTAMP); no other column is touched.
+        connect_args['detect_types'] = sqlite3.PARSE_COLNAMES
         if read_only:
             url = _sqlite_read_only(url)
     elif 'connect_timeout' not in url.query:
@@ -121,13 +173,20 @@ def read_only_session(connection: sa.Connection) -> sa.Connection:
     """Make every transaction of a new connection read-only.
 
     PostgreSQL: ``SET TRANSACTION READ ONLY`` at each BEGIN; MySQL and
-    MariaDB: for the session. SQLite is opened read-only instead.
+    MariaDB: for the session. SQLite is opened read-only instead, with a
+    small page cache.
     """
     if connection.dialect.name == 'postgresql':
         return connection.execution_options(postgresql_readonly=True)
     if connection.dialect.name in ('mysql', 'mariadb'):
         connection.exec_driver_sql('SET SESSION TRANSACTION READ ONLY')
         connection.commit()
+    if connection.dialect.name == 'sqlite':
+        # NOTE: a scan reads each page once: a small page cache (the
+        # default is 2 MB a connection) keeps the memory of many cells
+        # read at once low.
+        connection.exec_driver_sql('PRAGMA cache_size = -%d'
+                                   % SQLITE_CACHE_KB)
     return connection
 
 
@@ -142,12 +201,13 @@ def connect(url: sa.URL, read_only: bool = True):
         try:
             connection = bound.connect()
         except sa.exc.DBAPIError as error:
-            raise CannotCheck('%s: cannot connect: %s' % (
-                shown(url), first_line(error.orig))) from None
+            raise CannotCheck('%s: cannot connect: %s%s' % (
+                shown(url), first_line(error.orig),
+                _unencoded_at(url))) from None
         with connection:
-            if read_only:
-                connection = read_only_session(connection)
             try:
+                if read_only:
+                    connection = read_only_session(connection)
                 yield connection
             except sa.exc.DBAPIError as error:
                 raise CannotCheck('%s: cannot read: %s' % (

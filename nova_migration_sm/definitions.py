@@ -22,7 +22,7 @@ allowed transitions apart from the ignored ones:
     reviewer can check every line against Nova. ``CREATE`` as ``FROM``
     marks the status a new record is created with.
 ``late``
-    The only lifecycle moves out of a ``terminal`` status: each goes into
+    The only lifecycle moves out of an ``ended`` status: each goes into
     ``error`` or ``failed`` and is made by the writer that has just written
     the end status itself (an ``errors_out_migration`` wrapper failing after
     it) or that read the row fresh (the orphan cleanup turning ``error``
@@ -34,16 +34,80 @@ allowed transitions apart from the ignored ones:
     name, a colon, what happens). A writer that saw ``PERSISTED`` itself may
     not make the move.
 
+Nova releases: ``WHERE`` cites Nova 34.0.0. Where an older supported
+release (:data:`RELEASES`) makes a move elsewhere, or cannot make it at all,
+the edge's ``WHERE`` is a :class:`Where` that carries a
+:class:`ReleaseNote` per such release: the move's place in that release, or
+why the release never makes it (the machine still allows it, for the
+releases that do). ``tools/nova/citations.py`` checks every ``WHERE``
+against each release's sdist.
+
 A same-value write is a no-op, never an edge. Nothing here is derived;
 :mod:`.machines` builds the automaton machines (from the lifecycle), the
-lookup tables, glossary and diagrams from it, and checks at import that a
-terminal status has no lifecycle exit but its ``late`` ones.
+lookup tables, glossary and diagrams from it, and checks at import that an
+ended status has no lifecycle exit but its ``late`` ones.
 """
 
 import dataclasses
 
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
+
+
+@dataclasses.dataclass(frozen=True)
+class Release:
+    """A Nova release series the library supports."""
+
+    series: int
+    """Nova's major version (``31`` is 31.x)."""
+    name: str
+    """The OpenStack release, e.g. ``2025.1 Epoxy``."""
+    slurp: bool = False
+    """A SLURP release: operators may upgrade from it straight to the next
+    but one."""
+
+
+RELEASES = (
+    Release(31, '2025.1 Epoxy', slurp=True),
+    Release(32, '2025.2 Flamingo'),
+    Release(33, '2026.1 Gazpacho', slurp=True),
+    Release(34, '2026.2'),
+)
+"""The supported Nova release series, oldest first; ``WHERE`` cites the
+last."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ReleaseNote:
+    """How older Nova releases differ from Nova 34.0.0 for one move."""
+
+    series: tuple[int, ...]
+    """The release series (:attr:`Release.series`) the note is about."""
+    note: str
+    """What differs there, and why."""
+    where: str | None = None
+    """The move's ``WHERE`` in those releases (same grammar, their code);
+    ``None``: those releases never make the move."""
+
+
+class Where(str):
+    """A ``WHERE`` (Nova 34.0.0) with notes on the releases that differ."""
+
+    releases: tuple[ReleaseNote, ...]
+
+    def __new__(cls, text: str, *releases: ReleaseNote) -> 'Where':
+        self = super().__new__(cls, text)
+        self.releases = releases
+        return self
+
+
+def release_note(where: str, series: int) -> ReleaseNote | None:
+    """The note a ``WHERE`` carries for a release series, if any."""
+    for note in getattr(where, 'releases', ()):
+        if series in note.series:
+            return note
+    return None
+
 
 CREATE = None
 """The ``FROM`` of an edge that creates the record."""
@@ -64,6 +128,32 @@ _RT_STALE = 'compute/resource_tracker.py:1627 _update_usage_from_migrations'
 _ORPHAN_CLEANUP = ('compute/manager.py:11837 '
                    'ComputeManager._cleanup_incomplete_migrations, which '
                    'reads the error rows fresh (status filter, :11802-11805)')
+
+# Where older releases differ (tools/nova/citations.py checks each).
+_PREP_RESIZE = ReleaseNote(
+    series=(31, 32, 33),
+    note='no _do_prep_resize before 34.0.0: the errors_out_migration_ctxt '
+         'wrapper sits in ComputeManager.prep_resize itself',
+    where='conductor/tasks/migrate.py:397 MigrationTask.rollback; '
+          + _ERRORS_OUT + 'prep_resize (:6443 in 33.0.2, :6278 in 32.2.1, '
+          ':6249 in 31.3.1)')
+_LIBVIRT_31 = ('31.x: the libvirt driver (virt/libvirt/driver.py '
+               'LibvirtDriver._live_migration) waits for the migration '
+               'thread on an event and never re-raises its error: the '
+               'future.result() is there from 32.x (32.2.1 checked)')
+_LIBVIRT_NO_RERAISE_FAILED = ReleaseNote(
+    series=(31,),
+    note=_LIBVIRT_31 + '; the conductor and vmwareapi paths remain',
+    where='conductor/manager.py:550 _live_migrate, same object, right after '
+          'live_migrate.py:609 wrote failed (MaxRetriesExceeded); '
+          'compute/manager.py:9457 _do_live_migration, same object, when '
+          'the vmwareapi driver re-raises after its rollback wrote failed '
+          '(virt/vmwareapi/vmops.py:1665-1666)')
+_LIBVIRT_NO_RERAISE_CANCELLED = ReleaseNote(
+    series=(31,),
+    note=(_LIBVIRT_31 + ', and no other driver raises after its rollback '
+          'wrote cancelled, so 31.x never makes this move; the machine '
+          'keeps it for 32.x and later (an error move, harmless to allow)'))
 
 # The races Nova 34.0.0 runs into: a short name (what diagrams print), a
 # colon, then what happens.
@@ -89,12 +179,14 @@ class MachineDefinition:
     migration_types: tuple[str, ...]
     cross_cell_move: bool
     summary: str
-    terminal: tuple[str, ...]
-    """Where Nova considers the migration over (not "in progress")."""
+    ended: tuple[str, ...]
+    """Where Nova considers the migration over (not "in progress"); only
+    ``late`` moves leave it. Automaton calls *terminal* a status no move
+    leaves at all."""
     edges: tuple[Edge, ...]
-    """Lifecycle moves out of statuses that are not terminal."""
+    """Lifecycle moves out of statuses that are not ended."""
     late: tuple[Edge, ...] = ()
-    """Lifecycle moves out of a terminal status, into error or failed."""
+    """Lifecycle moves out of an ended status, into error or failed."""
     races: tuple[Race, ...] = ()
     """Moves made only by a writer whose view of the row is stale."""
     landed: tuple[str, ...] = ()
@@ -118,7 +210,7 @@ class MachineDefinition:
 COLD_SAME_CELL = MachineDefinition(
     migration_types=(T.MIGRATION, T.RESIZE),
     cross_cell_move=False,
-    terminal=(S.CONFIRMED, S.REVERTED, S.ERROR, S.FAILED),
+    ended=(S.CONFIRMED, S.REVERTED, S.ERROR, S.FAILED),
     summary='Cold migration and resize within one cell.',
     edges=(
         # FROM             TO                 WHERE (Nova 34.0.0, nova/...)
@@ -131,7 +223,7 @@ COLD_SAME_CELL = MachineDefinition(
         (S.FINISHED,       S.CONFIRMED,       'compute/resource_tracker.py:633 drop_move_claim_at_source; server deleted in VERIFY_RESIZE, compute/api.py:2651-2685'),
         (S.FINISHED,       S.REVERTING,       'compute/api.py:4073 API.revert_resize'),
         (S.REVERTING,      S.REVERTED,        'compute/resource_tracker.py:654 drop_move_claim_at_dest via compute/manager.py:5650 revert_resize'),
-        (S.PRE_MIGRATING,  S.ERROR,           'conductor/tasks/migrate.py:397 MigrationTask.rollback; ' + _ERRORS_OUT + '_do_prep_resize (:5997)'),
+        (S.PRE_MIGRATING,  S.ERROR,           Where('conductor/tasks/migrate.py:397 MigrationTask.rollback; ' + _ERRORS_OUT + '_do_prep_resize (:5997)', _PREP_RESIZE)),
         (S.MIGRATING,      S.ERROR,           _ERRORS_OUT + '_resize_instance (:6354)'),
         (S.POST_MIGRATING, S.ERROR,           _ERRORS_OUT + '_resize_instance (:6354), finish_resize (:6644)'),
         (S.FINISHED,       S.ERROR,           'compute/manager.py:10573 _poll_unconfirmed_resizes; ' + _ERRORS_OUT + 'finish_resize (:6644)'),
@@ -155,15 +247,15 @@ COLD_SAME_CELL = MachineDefinition(
 COLD_CROSS_CELL = MachineDefinition(
     migration_types=(T.MIGRATION, T.RESIZE),
     cross_cell_move=True,
-    terminal=(S.CONFIRMED, S.REVERTED, S.ERROR, S.FAILED),
+    ended=(S.CONFIRMED, S.REVERTED, S.ERROR, S.FAILED),
     summary='Cold migration and resize across cells: source (S) and target (T) rows.',
     edges=(
         # FROM             TO                 WHERE (Nova 34.0.0, nova/...)
-        (CREATE,           S.PRE_MIGRATING,   'S: conductor/tasks/migrate.py:151 MigrationTask._preallocate_migration; T: conductor/tasks/cross_cell_migrate.py:105-107 TargetDBSetupTask._copy_migrations (copy of the active row)'),
+        (CREATE,           S.PRE_MIGRATING,   'S: conductor/tasks/migrate.py:151 MigrationTask._preallocate_migration; T: conductor/tasks/cross_cell_migrate.py:105-107 TargetDBSetupTask._copy_migrations (copy of the active row by clone_creatable_object)'),
         (S.PRE_MIGRATING,  S.MIGRATING,       'S: compute/manager.py:6261 ComputeManager._prep_snapshot_based_resize_at_source'),
         (S.MIGRATING,      S.POST_MIGRATING,  'S: compute/manager.py:6311 ComputeManager._prep_snapshot_based_resize_at_source'),
         (S.POST_MIGRATING, S.CONFIRMED,       'S: compute/resource_tracker.py:633 drop_move_claim_at_source via compute/manager.py:5249 _confirm_snapshot_based_resize_at_source'),
-        (S.POST_MIGRATING, S.REVERTING,       'S: conductor/tasks/cross_cell_migrate.py:1288-1292 RevertResizeTask._update_migration_in_source_cell (read fresh at :1286, status copied from T)'),
+        (S.POST_MIGRATING, S.REVERTING,       'S: conductor/tasks/cross_cell_migrate.py:1288-1292 RevertResizeTask._update_migration_in_source_cell (read fresh at :1286, status copied from T by _update_source_obj_from_target_cell)'),
         (S.REVERTING,      S.REVERTED,        'S: compute/manager.py:5602 ComputeManager._finish_revert_snapshot_based_resize_at_source; T: compute/resource_tracker.py:654 drop_move_claim_at_dest via compute/manager.py:5433 _revert_snapshot_based_resize_at_dest'),
         (S.PRE_MIGRATING,  S.ERROR,           'S: conductor/tasks/migrate.py:397 MigrationTask.rollback; S: ' + _ERRORS_OUT + 'prep_snapshot_based_resize_at_source (:6195); T: ' + _ERRORS_OUT + 'finish_snapshot_based_resize_at_dest (:6728)'),
         (S.MIGRATING,      S.ERROR,           'S: ' + _ERRORS_OUT + 'prep_snapshot_based_resize_at_source (:6195)'),
@@ -197,7 +289,7 @@ COLD_CROSS_CELL = MachineDefinition(
 LIVE_MIGRATION = MachineDefinition(
     migration_types=(T.LIVE_MIGRATION,),
     cross_cell_move=False,
-    terminal=(S.COMPLETED, S.FAILED, S.CANCELLED, S.ERROR),
+    ended=(S.COMPLETED, S.FAILED, S.CANCELLED, S.ERROR),
     summary='Live migration.',
     edges=(
         # FROM                 TO                     WHERE (Nova 34.0.0, nova/...)
@@ -221,23 +313,23 @@ LIVE_MIGRATION = MachineDefinition(
         (S.RUNNING_POST_COPY,  S.ERROR,               'compute/manager.py:9457 ComputeManager._do_live_migration'),
     ),
     late=(
-        (S.FAILED,             S.ERROR,               'conductor/manager.py:550 _live_migrate, same object, right after live_migrate.py:609 wrote failed (MaxRetriesExceeded); compute/manager.py:9457 _do_live_migration, same object, when the driver re-raises after its rollback wrote failed (virt/vmwareapi/vmops.py:1665-1666, virt/libvirt/driver.py:11942)'),
+        (S.FAILED,             S.ERROR,               Where('conductor/manager.py:550 _live_migrate, same object, right after live_migrate.py:609 wrote failed (MaxRetriesExceeded); compute/manager.py:9457 _do_live_migration, same object, when the driver re-raises after its rollback wrote failed (virt/vmwareapi/vmops.py:1665-1666, virt/libvirt/driver.py:11942)', _LIBVIRT_NO_RERAISE_FAILED)),
         (S.ERROR,              S.FAILED,              'compute/manager.py:10272 _rollback_live_migration, same object, after :9275 wrote error; ' + _ORPHAN_CLEANUP),
         (S.COMPLETED,          S.ERROR,               'compute/manager.py:9457 _do_live_migration, same object: _post_live_migration raised after :9917 wrote completed'),
-        (S.CANCELLED,          S.ERROR,               'compute/manager.py:9457 _do_live_migration, same object: virt/libvirt/driver.py:11942 future.result() re-raises after the rollback wrote cancelled (:11871)'),
+        (S.CANCELLED,          S.ERROR,               Where('compute/manager.py:9457 _do_live_migration, same object: virt/libvirt/driver.py:11942 future.result() re-raises after the rollback wrote cancelled (:11871)', _LIBVIRT_NO_RERAISE_CANCELLED)),
     ),
 )
 
 EVACUATION = MachineDefinition(
     migration_types=(T.EVACUATION,),
     cross_cell_move=False,
-    terminal=(S.COMPLETED, S.FAILED, S.ERROR),
+    ended=(S.COMPLETED, S.FAILED, S.ERROR),
     summary='Evacuation (rebuild on another host).',
     edges=(
         # FROM             TO                 WHERE (Nova 34.0.0, nova/...)
         (CREATE,           S.ACCEPTED,        'compute/api.py:5754 API.evacuate'),
         (CREATE,           S.PRE_MIGRATING,   'compute/resource_tracker.py:426 ResourceTracker._create_migration (legacy: rebuild_claim without a record, conductor/manager.py:1252-1258)'),
-        (S.ACCEPTED,       S.PRE_MIGRATING,   'compute/resource_tracker.py:454 _claim_existing_migration via compute/manager.py:4088 rebuild_claim'),
+        (S.ACCEPTED,       S.PRE_MIGRATING,   'compute/resource_tracker.py:454 _claim_existing_migration via compute/resource_tracker.py:334 _move_claim of rebuild_claim (compute/manager.py:4088)'),
         (S.ACCEPTED,       S.ERROR,           'conductor/manager.py:1280, :1297, :1374 ComputeTaskManager.rebuild_instance; ' + _RT_STALE),
         (S.ACCEPTED,       S.FAILED,          'compute/manager.py:3986, :4031, :4054 ComputeManager.rebuild_instance'),
         (S.ACCEPTED,       S.COMPLETED,       'compute/manager.py:931 _destroy_evacuated_instances (source compute restarts; rows read fresh at :855)'),
@@ -257,7 +349,7 @@ EVACUATION = MachineDefinition(
     races=(
         # PERSISTED        TO                 WHERE (Nova 34.0.0, nova/...)                                                                           RACE
         (S.COMPLETED,      S.DONE,            'compute/resource_tracker.py:2167 finish_evacuation (the destination saw pre-migrating)', SOURCE_COMPUTE_RESTART + '; bug 1764883'),
-        (S.COMPLETED,      S.PRE_MIGRATING,   'compute/resource_tracker.py:454 _claim_existing_migration via compute/manager.py:4088 rebuild_claim (the destination saw accepted)', SOURCE_COMPUTE_RESTART + ', after the conductor found the accepted record (conductor/manager.py:1253)'),
+        (S.COMPLETED,      S.PRE_MIGRATING,   'compute/resource_tracker.py:454 _claim_existing_migration via compute/resource_tracker.py:334 _move_claim of rebuild_claim (compute/manager.py:4088) (the destination saw accepted)', SOURCE_COMPUTE_RESTART + ', after the conductor found the accepted record (conductor/manager.py:1253)'),
         (S.COMPLETED,      S.FAILED,          'compute/manager.py:4031, :4051, :4054 ComputeManager.rebuild_instance (the destination saw accepted or pre-migrating)', SOURCE_COMPUTE_RESTART),
         (S.COMPLETED,      S.ERROR,           'conductor/manager.py:1280, :1297, :1374 ComputeTaskManager.rebuild_instance (the conductor saw accepted at :1253)', SOURCE_COMPUTE_RESTART),
     ),

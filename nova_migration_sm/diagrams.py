@@ -12,15 +12,16 @@
 
 """The machines as pictures and data: DOT, SVG/PNG, Mermaid, JSON, tables.
 
-Everything is derived from :mod:`nova_migration_sm.machines` (DOT through
-``automaton.converters.pydot``), so a diagram can never disagree with the
-checks. Initial statuses have a ``create`` edge from a start point,
-terminal statuses a double border, error statuses red; each lifecycle edge
-is labelled with the Nova function that makes the move (its tooltip in SVG
-is the full Nova 34.0.0 location). Race moves, which only a writer with a
-stale view may make, are drawn apart: dashed, grey, labelled with the
-race's name. The glossary is read from the
-attribute docstrings of :mod:`nova_migration_sm.statuses` with ``ast``.
+Everything is read from the built :class:`nova_migration_sm.machines.Machine`
+(DOT through ``automaton.converters.pydot``), so a diagram can never
+disagree with the checks. Initial statuses have a ``create`` edge from a
+start point, ended statuses (the migration is over) a double border, error
+statuses red; each lifecycle edge is labelled with the Nova function that
+makes the move (its tooltip in SVG is the full Nova 34.0.0 location).
+Race moves, which only a writer with a stale view may make, are drawn
+apart: dashed, grey, labelled with the race's name. The glossary is read
+from the attribute docstrings of :mod:`nova_migration_sm.statuses` with
+``ast``.
 """
 
 import ast
@@ -34,65 +35,23 @@ from nova_migration_sm import machines
 from nova_migration_sm import statuses as sm_statuses
 from nova_migration_sm.statuses import MigrationStatus
 
-ERROR_STATUSES = (MigrationStatus.ERROR, MigrationStatus.FAILED)
-"""Statuses drawn as failures (red)."""
-
 FORMATS = ('table', 'dot', 'svg', 'png', 'json', 'mermaid')
 """What :func:`render` produces; svg and png need Graphviz ``dot``."""
 
 START = '__start__'
-CREATE_LABEL = 'create'
+CREATE_LABEL = machines.Outcome.CREATE
 
-
-@dataclasses.dataclass(frozen=True)
-class Machine:
-    """One machine as data: its types, marks and labelled edges."""
-
-    migration_types: tuple[str, ...]
-    cross_cell_move: bool
-    summary: str
-    statuses: tuple[str, ...]
-    initial: tuple[str, ...]
-    terminal: tuple[str, ...]
-    edges: tuple[tuple[str, str, str], ...]
-    """Lifecycle ``(from, to, where)`` in the automaton machine's order."""
-    races: tuple[tuple[str, str, str, str], ...] = ()
-    """``(persisted, to, where, race)`` in definition order."""
-
-    @property
-    def name(self) -> str:
-        """A file-name-safe name: ``migration-resize-cross-cell``."""
-        return '-'.join(self.migration_types +
-                        (('cross-cell',) if self.cross_cell_move else ()))
-
-    @property
-    def title(self) -> str:
-        return '%s%s' % (' and '.join(self.migration_types),
-                         ' (cross-cell)' if self.cross_cell_move else '')
+Machine = machines.Machine
 
 
 def machine(migration_type: str, cross_cell_move: bool = False) -> Machine:
-    """The machine of a type (raises ``UnknownMigrationType``)."""
-    automaton_machine = machines.get_machine(migration_type, cross_cell_move)
-    definition = machines.get_definition(migration_type, cross_cell_move)
-    return Machine(
-        migration_types=definition.migration_types,
-        cross_cell_move=cross_cell_move,
-        summary=definition.summary,
-        statuses=machines.statuses(migration_type, cross_cell_move),
-        initial=machines.initial_statuses(migration_type, cross_cell_move),
-        terminal=machines.terminal_statuses(migration_type, cross_cell_move),
-        edges=tuple(
-            (src, dst, machines.where(migration_type, src, dst,
-                                      cross_cell_move) or '')
-            for src, _event, dst in automaton_machine),
-        races=machines.races(migration_type, cross_cell_move))
+    """The built machine of a type (raises ``UnknownMigrationType``)."""
+    return machines.get(migration_type, cross_cell_move)
 
 
 def all_machines() -> tuple[Machine, ...]:
     """One :class:`Machine` per definition (types sharing one are merged)."""
-    return tuple(machine(d.migration_types[0], d.cross_cell_move)
-                 for d in definitions.DEFINITIONS)
+    return machines.built()
 
 
 def select(migration_type: str | None,
@@ -116,11 +75,11 @@ def nova_function(where: str) -> str:
 
 def _node_attrs(m: Machine, status: str) -> dict:
     attrs = {'shape': 'box', 'style': 'rounded', 'tooltip': status}
-    if status in m.terminal:
+    if status in m.ended:
         attrs['peripheries'] = '2'
     if status in m.initial:
         attrs['style'] = 'rounded,bold'
-    if status in ERROR_STATUSES:
+    if status in machines.ERROR_STATUSES:
         attrs.update(color='red', fontcolor='red')
     return attrs
 
@@ -130,9 +89,9 @@ def to_pydot(m: Machine):
     from automaton.converters import pydot as automaton_pydot
     import pydot
 
-    wheres = {(src, dst): where for src, dst, where in m.edges}
+    wheres = {(src, dst): where for src, dst, where in m.moves}
     graph = automaton_pydot.convert(
-        machines.get_machine(m.migration_types[0], m.cross_cell_move),
+        m.automaton,
         m.name,
         graph_attrs={'label': '%s: %s' % (m.title, m.summary),
                      'labelloc': 't', 'size': '', 'fontsize': '12'},
@@ -141,15 +100,14 @@ def to_pydot(m: Machine):
             'label': nova_function(wheres[(src, dst)]),
             'tooltip': wheres[(src, dst)],
             'fontsize': '9',
-            **({'color': 'red'} if dst in ERROR_STATUSES else {})},
+            **({'color': 'red'} if dst in machines.ERROR_STATUSES else {})},
         add_start_state=False)
     graph.add_node(pydot.Node(START, shape='point', width='0.15',
                               xlabel='start', tooltip='created'))
     for status in m.initial:
         graph.add_edge(pydot.Edge(
             START, status, style='dotted', label=CREATE_LABEL,
-            fontsize='9', tooltip=machines.where(
-                m.migration_types[0], None, status, m.cross_cell_move)))
+            fontsize='9', tooltip=m.where[(machines.CREATE, status)]))
     for persisted, dst, where, race in m.races:
         graph.add_edge(pydot.Edge(
             persisted, dst, style='dashed', color='grey40',
@@ -188,15 +146,16 @@ def to_mermaid(m: Machine) -> str:
               for s in m.initial]
     lines += ['    %s --> %s : %s' % (_mermaid_id(src), _mermaid_id(dst),
                                       nova_function(where))
-              for src, dst, where in m.edges]
+              for src, dst, where in m.moves]
     lines += ['    %s --> %s : race, %s' % (
         _mermaid_id(persisted), _mermaid_id(dst), definitions.race_name(race))
         for persisted, dst, _, race in m.races]
-    lines += ['    classDef terminal stroke-width:4px',
+    lines += ['    classDef ended stroke-width:4px',
               '    classDef failure color:red,stroke:red']
-    lines.append('    class %s terminal' % ','.join(
-        _mermaid_id(s) for s in m.terminal))
-    failures = [_mermaid_id(s) for s in m.statuses if s in ERROR_STATUSES]
+    lines.append('    class %s ended' % ','.join(
+        _mermaid_id(s) for s in m.ended))
+    failures = [_mermaid_id(s) for s in m.statuses
+                if s in machines.ERROR_STATUSES]
     if failures:
         lines.append('    class %s failure' % ','.join(failures))
     return '\n'.join(lines) + '\n'
@@ -210,9 +169,9 @@ def to_dict(m: Machine) -> dict:
         'summary': m.summary,
         'statuses': list(m.statuses),
         'initial': list(m.initial),
-        'terminal': list(m.terminal),
+        'ended': list(m.ended),
         'edges': [{'from': src, 'to': dst, 'where': where}
-                  for src, dst, where in m.edges],
+                  for src, dst, where in m.moves],
         'races': [{'persisted': persisted, 'to': dst, 'where': where,
                    'race': race}
                   for persisted, dst, where, race in m.races],
@@ -236,10 +195,10 @@ def to_table(m: Machine) -> str:
     for status in m.statuses:
         marks = [mark for mark, member in (
             ('initial', status in m.initial),
-            ('terminal', status in m.terminal),
-            ('error', status in ERROR_STATUSES)) if member]
+            ('ended', status in m.ended),
+            ('error', status in machines.ERROR_STATUSES)) if member]
         rows.append((status, ','.join(marks) or '-', ', '.join(
-            dst for src, dst, _ in m.edges if src == status) or '-',
+            dst for src, dst, _ in m.moves if src == status) or '-',
             ', '.join('%s (%s)' % (dst, definitions.race_name(race))
                       for persisted, dst, _, race in m.races
                       if persisted == status) or '-'))
@@ -277,7 +236,7 @@ class GlossaryEntry:
     constant: str
     meaning: str
     writers: tuple[tuple[Machine, str | None, str], ...]
-    """``(machine, from status or None on create, where)``."""
+    """``(machine, from status or CREATE, where)``."""
     races: tuple[tuple[Machine, str, str, str], ...] = ()
     """``(machine, persisted status, where, race)`` of race moves."""
 
@@ -308,9 +267,9 @@ def glossary() -> tuple[GlossaryEntry, ...]:
         writers = []
         for m in every:
             if status in m.initial:
-                writers.append((m, None, machines.where(
-                    m.migration_types[0], None, status, m.cross_cell_move)))
-            writers += [(m, src, where) for src, dst, where in m.edges
+                writers.append((m, machines.CREATE,
+                                m.where[(machines.CREATE, status)]))
+            writers += [(m, src, where) for src, dst, where in m.moves
                         if dst == status]
         constant = constants[status]
         races = tuple((m, persisted, where, race) for m in every

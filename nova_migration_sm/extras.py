@@ -27,6 +27,7 @@ OPTIONAL = {
     'oslo_messaging': ('oslo.messaging', 'rpc'),
     'pydot': ('pydot', 'diagrams'),
     'oslo_upgradecheck': ('oslo.upgradecheck', 'upgradecheck'),
+    'libcst': ('libcst', 'rewrite'),
 }
 """Top-level module -> ``(distribution, extra)``."""
 

@@ -44,11 +44,15 @@ def exit_status(error: KeyboardInterrupt) -> int:
     return 128 + getattr(error, 'signal', signal.SIGINT)
 
 
+def message(error: KeyboardInterrupt) -> str:
+    """What an interrupted tool says after its name."""
+    return 'interrupted by %s; nothing was concluded' % (
+        getattr(error, 'signal', signal.SIGINT).name)
+
+
 def report(prog: str, error: KeyboardInterrupt) -> int:
     """Print the one line of an interrupted ``prog``; its exit status."""
-    name = getattr(error, 'signal', signal.SIGINT).name
-    print('%s: interrupted by %s; nothing was concluded' % (prog, name),
-          file=sys.stderr)
+    print('%s: %s' % (prog, message(error)), file=sys.stderr)
     return exit_status(error)
 
 

@@ -10,20 +10,30 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Build the machines and their lookup tables, once, at import time.
+"""Build the machines, once, at import time, and the save rule.
 
-Every machine in :data:`nova_migration_sm.definitions.DEFINITIONS` becomes
-a frozen :class:`automaton.machines.FiniteMachine` of its lifecycle, whose
-events are named after the target status ("may status go from A to B" is
-"is event B actionable in state A"). The hot-path tables (taskflow style)
-are derived from those machines and from the race tables, never typed
-again: checking a move is one ``in`` on a frozenset and never copies or
-drives an automaton machine. :func:`judge` is the whole rule, from what the
-writer saw and what the row holds.
+Every definition of :data:`nova_migration_sm.definitions.DEFINITIONS`
+becomes one frozen :class:`Machine`: the automaton machine of its lifecycle
+(events are named after the target status: "may status go from A to B" is
+"is event B actionable in state A"), its tables (the lifecycle, the late
+moves, the races) and the sets derived from them. Nothing else derives a
+set, a table or a diagram from the definitions: the functions below, the
+mixin, :mod:`.diagrams` and ``tools/nova/report.py`` read a
+:class:`Machine`. :func:`write_condition` is the whole save rule, from what
+the writer saw and what the row holds; checking a move is one ``in`` or
+one ``get`` on a frozen table and never drives an automaton machine.
+
+Two words for the end of a migration: a status is *ended* when Nova
+considers the migration over (declared ``ended`` in the definitions, left
+only by a late move into an error status); a status is *terminal*
+for automaton when no move leaves it at all.
 """
 
+from collections.abc import Callable
 from collections.abc import Mapping
+import dataclasses
 import types
+import typing
 
 from automaton import machines as fsm
 
@@ -31,6 +41,9 @@ from nova_migration_sm import definitions
 from nova_migration_sm import exceptions
 from nova_migration_sm.statuses import MigrationStatus
 from nova_migration_sm.statuses import MigrationType
+
+CREATE = definitions.CREATE
+"""``seen`` and ``from`` of a write that creates the record."""
 
 MachineKey = tuple[str, bool]
 """``(migration_type, cross_cell_move)``."""
@@ -40,17 +53,60 @@ UNKNOWN = '?'
 object built without loading it). Not a status: none is spelled so."""
 
 ERROR_STATUSES = (MigrationStatus.ERROR, MigrationStatus.FAILED)
-"""Where a late edge out of a terminal status may go."""
-
-# Kinds of move judge() returns.
-CREATE = 'create'
-LIFECYCLE = 'lifecycle'
-RACE = 'race'
-SAME_VALUE = 'same-value'
+"""Where a late move out of an ended status may go; drawn red."""
 
 
-def _ordered(statuses: set[str]) -> tuple[str, ...]:
+class Outcome:
+    """What a checked write was, or what became of it: one word each.
+
+    The words :func:`judge` and :func:`write_condition` return, and the
+    ones :mod:`.observers` record.
+    """
+
+    CREATE = 'create'
+    """A record created in an initial status."""
+    COPY = 'copy'
+    """A record created as a copy of another cell's row."""
+    LIFECYCLE = 'lifecycle'
+    """A lifecycle move."""
+    RACE = 'race'
+    """A declared race move, by a writer whose view was stale."""
+    SAME_VALUE = 'same-value'
+    """The status the row holds, written again: a no-op."""
+    ALLOWED = 'allowed'
+    """Written on condition by a writer that never saw the status."""
+    REFUSED = 'refused'
+    """Not written: a move the writer's view does not allow."""
+    CONFLICT = 'conflict'
+    """Not written: the row holds what no stale writer may move from."""
+    WARNED = 'warned'
+    """Refused by the rule, written anyway (``enforcement = warn``)."""
+
+    ALL = (CREATE, COPY, LIFECYCLE, RACE, SAME_VALUE, ALLOWED, REFUSED,
+           CONFLICT, WARNED)
+
+
+Name = str | Callable[[], str]
+"""How a refusal names the migration: its name, or a callable that returns
+it, called only when a write is refused (names cost a field read)."""
+
+
+def _named(migration: Name) -> str:
+    return migration() if callable(migration) else migration
+
+
+class WriteCondition(typing.NamedTuple):
+    """What :func:`write_condition` answers."""
+
+    outcome: str
+    """An :class:`Outcome` word."""
+    expected: tuple[str | None, ...]
+    """Write only while the row holds one of these statuses."""
+
+
+def _ordered(statuses) -> tuple[str, ...]:
     """Statuses in :data:`MigrationStatus.ALL` order."""
+    statuses = set(statuses)
     return tuple(s for s in MigrationStatus.ALL if s in statuses)
 
 
@@ -59,29 +115,105 @@ def _unique(statuses) -> tuple:
     return tuple(dict.fromkeys(statuses))
 
 
-def validate(definition: definitions.MachineDefinition) -> None:
-    """Raise ``ValueError`` unless terminal means terminal.
+def _frozen(mapping: dict) -> Mapping:
+    return types.MappingProxyType(mapping)
 
-    No lifecycle ``edges`` leave a terminal status; every ``late`` edge
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class Machine:
+    """One built machine: its automaton machine, tables and derived sets.
+
+    The tables are those of the definition, kept apart the way taskflow
+    keeps its allowed transitions apart from the ignored ones: ``edges``
+    (the lifecycle: a fresh writer's moves, creations included), ``late``
+    (out of an ended status, into error or failed) and ``races`` (only by
+    a stale writer).
+    """
+
+    definition: definitions.MachineDefinition
+    automaton: fsm.FiniteMachine
+    """Frozen and shared: drive ``automaton.copy(shallow=True)``."""
+    edges: tuple[definitions.Edge, ...]
+    late: tuple[definitions.Edge, ...]
+    races: tuple[definitions.Race, ...]
+    statuses: tuple[str, ...]
+    """Every status a record can hold, in enum order."""
+    initial: tuple[str, ...]
+    ended: tuple[str, ...]
+    """Where Nova considers the migration over."""
+    in_progress: tuple[str, ...]
+    claiming: tuple[str, ...]
+    """In progress and holding host resources (not ``landed``)."""
+    released: tuple[str, ...]
+    errors: tuple[str, ...]
+    moves: tuple[definitions.Edge, ...]
+    """Lifecycle and late moves between statuses, in the automaton
+    machine's order, each with its Nova place."""
+    allowed: frozenset[tuple[str | None, str]]
+    """A fresh writer's ``(from, to)``: moves, same-value writes and
+    creations (``from`` is :data:`CREATE`)."""
+    race_moves: frozenset[tuple[str, str]]
+    next: Mapping[str | None, tuple[str, ...]]
+    """``{from: to statuses}`` of a fresh writer, in definition order."""
+    before: Mapping[str, tuple[str, ...]]
+    """``{to: statuses}`` the row may hold for a write of ``to`` by a
+    writer that never saw the status: lifecycle and race predecessors and
+    ``to`` itself."""
+    races_before: Mapping[str, tuple[str, ...]]
+    where: Mapping[tuple[str | None, str], str]
+    race_of: Mapping[tuple[str, str], definitions.Race]
+
+    def __repr__(self) -> str:
+        return '<Machine %s>' % self.name
+
+    @property
+    def migration_types(self) -> tuple[str, ...]:
+        return self.definition.migration_types
+
+    @property
+    def cross_cell_move(self) -> bool:
+        return self.definition.cross_cell_move
+
+    @property
+    def summary(self) -> str:
+        return self.definition.summary
+
+    @property
+    def name(self) -> str:
+        """A file-name-safe name: ``migration-resize-cross-cell``."""
+        return '-'.join(self.migration_types +
+                        (('cross-cell',) if self.cross_cell_move else ()))
+
+    @property
+    def title(self) -> str:
+        """``migration and resize (cross-cell)``."""
+        return '%s%s' % (' and '.join(self.migration_types),
+                         ' (cross-cell)' if self.cross_cell_move else '')
+
+
+def validate(definition: definitions.MachineDefinition) -> None:
+    """Raise ``ValueError`` unless ended means ended.
+
+    No lifecycle ``edges`` leave an ended status; every ``late`` edge
     leaves one for ``error`` or ``failed``; every race lands on a status a
     fresh writer could be moving to (else no stale writer could take it)
     and is no lifecycle edge's twin from a fresh view; nothing is a
     same-value move or listed twice.
     """
     name = definition.summary
-    terminal = set(definition.terminal)
+    ended = set(definition.ended)
     moves = [(src, dst) for src, dst, _ in definition.lifecycle]
     races = [(p, dst) for p, dst, _, _ in definition.races]
     problems = []
     for src, dst, _ in definition.edges:
-        if src in terminal:
-            problems.append('edge %s -> %s leaves a terminal status' %
+        if src in ended:
+            problems.append('edge %s -> %s leaves an ended status' %
                             (src, dst))
     for src, dst, _ in definition.late:
-        if src not in terminal or dst not in ERROR_STATUSES:
-            problems.append('late edge %s -> %s must leave a terminal '
+        if src not in ended or dst not in ERROR_STATUSES:
+            problems.append('late edge %s -> %s must leave an ended '
                             'status for error or failed' % (src, dst))
-    reachable = {dst for src, dst in moves if src is not definitions.CREATE}
+    reachable = {dst for src, dst in moves if src is not CREATE}
     for persisted, dst in races:
         if dst not in reachable:
             problems.append('race %s -> %s: no fresh writer moves to %s' %
@@ -95,17 +227,15 @@ def validate(definition: definitions.MachineDefinition) -> None:
         raise ValueError('%s: %s' % (name, '; '.join(problems)))
 
 
-def build_machine(
-        definition: definitions.MachineDefinition) -> fsm.FiniteMachine:
-    """Build the frozen automaton machine of one definition's lifecycle.
+def _automaton(definition: definitions.MachineDefinition
+               ) -> fsm.FiniteMachine:
+    """The frozen automaton machine of a definition's lifecycle.
 
-    A status with no way out is terminal for automaton; the declared
-    ``terminal`` statuses (where Nova considers the move over) may keep
-    late edges and are reported by :func:`terminal_statuses` instead.
+    A status no move leaves is terminal for automaton; an ended status
+    keeps its late moves and is not.
     """
-    validate(definition)
     moves = [(src, dst) for src, dst, _ in definition.lifecycle
-             if src is not definitions.CREATE]
+             if src is not CREATE]
     names = _ordered({s for move in moves for s in move} |
                      {dst for _, dst, _ in definition.edges})
     state_space = [
@@ -115,24 +245,71 @@ def build_machine(
         for name in names]
     machine = fsm.FiniteMachine.build(state_space)
     machine.default_start_state = next(
-        dst for src, dst, _ in definition.edges
-        if src is definitions.CREATE)
+        dst for src, dst, _ in definition.edges if src is CREATE)
     machine.freeze()
     return machine
 
 
-def _build_all() -> tuple[dict[MachineKey, fsm.FiniteMachine],
-                          dict[MachineKey, definitions.MachineDefinition]]:
-    built: dict[MachineKey, fsm.FiniteMachine] = {}
-    owners: dict[MachineKey, definitions.MachineDefinition] = {}
+def build(definition: definitions.MachineDefinition) -> Machine:
+    """Validate a definition and build its :class:`Machine`, once."""
+    validate(definition)
+    automaton = _automaton(definition)
+    lifecycle = definition.lifecycle
+    statuses = _ordered(automaton.states)
+    initial = _unique(dst for src, dst, _ in lifecycle if src is CREATE)
+    ended = _ordered(definition.ended)
+    in_progress = _ordered(set(statuses) - set(ended))
+    claiming = _ordered(set(in_progress) - set(definition.landed))
+    where = {(src, dst): place for src, dst, place in lifecycle}
+    races_before = {dst: _ordered(p for p, d2, _, _ in definition.races
+                                  if d2 == dst) for dst in statuses}
+    return Machine(
+        definition=definition,
+        automaton=automaton,
+        edges=definition.edges,
+        late=definition.late,
+        races=definition.races,
+        statuses=statuses,
+        initial=initial,
+        ended=ended,
+        in_progress=in_progress,
+        claiming=claiming,
+        released=tuple(s for s in statuses if s not in claiming),
+        errors=_ordered(set(ERROR_STATUSES) & set(statuses)),
+        moves=tuple((src, dst, where[(src, dst)])
+                    for src, _event, dst in automaton),
+        allowed=frozenset(
+            {(src, dst) for src, dst, _ in lifecycle} |
+            {(s, s) for s in statuses}),
+        race_moves=frozenset((p, dst) for p, dst, _, _ in definition.races),
+        next=_frozen({state: _unique(dst for src, dst, _ in lifecycle
+                                     if src == state)
+                      for state in (CREATE,) + statuses}),
+        before=_frozen({dst: _ordered(
+            {src for src, d2, _ in lifecycle
+             if d2 == dst and src is not CREATE} |
+            set(races_before[dst]) | {dst}) for dst in statuses}),
+        races_before=_frozen(races_before),
+        where=_frozen(where),
+        race_of=_frozen({(race[0], race[1]): race
+                         for race in definition.races}))
+
+
+def build_machine(
+        definition: definitions.MachineDefinition) -> fsm.FiniteMachine:
+    """The frozen automaton machine of one definition (validated)."""
+    return build(definition).automaton
+
+
+def _build_all() -> Mapping[MachineKey, Machine]:
+    built: dict[MachineKey, Machine] = {}
     for definition in definitions.DEFINITIONS:
-        machine = build_machine(definition)
+        machine = build(definition)
         for migration_type in definition.migration_types:
             key = (migration_type, definition.cross_cell_move)
             if key in built:
                 raise ValueError('Two machines for %s' % (key,))
             built[key] = machine
-            owners[key] = definition
     # NOTE: only cold migration and resize move across cells; a cross-cell
     # flag on another type selects that type's only machine.
     for migration_type in MigrationType.ALL:
@@ -140,81 +317,59 @@ def _build_all() -> tuple[dict[MachineKey, fsm.FiniteMachine],
             other = (migration_type, not cross_cell)
             if (migration_type, cross_cell) not in built and other in built:
                 built[(migration_type, cross_cell)] = built[other]
-                owners[(migration_type, cross_cell)] = owners[other]
-    return built, owners
+    return _frozen(built)
 
 
-_MACHINES, _DEFINITIONS = _build_all()
-
-_INITIAL: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
-    key: _unique(dst for src, dst, _ in d.edges
-                 if src is definitions.CREATE)
-    for key, d in _DEFINITIONS.items()})
-_TERMINAL: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
-    key: _ordered(set(d.terminal)) for key, d in _DEFINITIONS.items()})
-_STATUSES: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
-    key: _ordered(set(m.states)) for key, m in _MACHINES.items()})
-_STATUS_SETS: Mapping[MachineKey, frozenset[str]] = types.MappingProxyType({
-    key: frozenset(statuses) for key, statuses in _STATUSES.items()})
-_ERRORS: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
-    key: _ordered(set(ERROR_STATUSES) & set(_STATUSES[key]))
-    for key in _MACHINES})
-_IN_PROGRESS: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
-    key: _ordered(set(_STATUSES[key]) - set(_TERMINAL[key]))
-    for key in _MACHINES})
-_CLAIMING: Mapping[MachineKey, tuple[str, ...]] = types.MappingProxyType({
-    key: _ordered(set(_IN_PROGRESS[key]) - set(_DEFINITIONS[key].landed))
-    for key in _MACHINES})
-_NEXT: Mapping[tuple[str, bool, str | None], tuple[str, ...]] = (
-    types.MappingProxyType({
-        (key[0], key[1], state): _unique(
-            dst for src, dst, _ in d.lifecycle if src == state)
-        for key, d in _DEFINITIONS.items()
-        for state in (None,) + _STATUSES[key]}))
+MACHINES: Mapping[MachineKey, Machine] = _build_all()
+"""The built :class:`Machine` of every ``(type, cross_cell_move)``."""
 
 ALLOWED_MOVES: frozenset[tuple[str, bool, str | None, str]] = frozenset(
-    {(t, cc, src, dst) for (t, cc), m in _MACHINES.items()
-     for src, _, dst in m} |
-    {(t, cc, s, s) for (t, cc), states in _STATUSES.items() for s in states} |
-    {(t, cc, None, s) for (t, cc), initial in _INITIAL.items()
-     for s in initial})
+    (t, cc, src, dst) for (t, cc), m in MACHINES.items()
+    for src, dst in m.allowed)
 """Every lifecycle ``(type, cross_cell_move, from, to)``: moves of a fresh
-writer, same-value no-ops and creations (``from`` is None). The hot-path
-table (taskflow's ``_ALLOWED_*_TRANSITIONS``); :func:`is_allowed` is its
-checked front."""
+writer, same-value no-ops and creations (``from`` is :data:`CREATE`). The
+hot-path table (taskflow's ``_ALLOWED_*_TRANSITIONS``); :func:`is_allowed`
+is its checked front."""
 
 RACE_MOVES: frozenset[tuple[str, bool, str, str]] = frozenset(
-    (t, cc, persisted, dst) for (t, cc), d in _DEFINITIONS.items()
-    for persisted, dst, _, _ in d.races)
+    (t, cc, persisted, dst) for (t, cc), m in MACHINES.items()
+    for persisted, dst in m.race_moves)
 """Every declared race ``(type, cross_cell_move, persisted, to)``: a move
-only a writer whose view is stale may make."""
+only a writer whose view is stale may make (taskflow's
+``_IGNORED_*_TRANSITIONS``)."""
 
-_WHERE: Mapping[tuple[str, bool, str | None, str], str] = (
-    types.MappingProxyType({
-        (t, cc, src, dst): where
-        for (t, cc), d in _DEFINITIONS.items()
-        for src, dst, where in d.lifecycle}))
-_RACES: Mapping[tuple[str, bool, str, str], definitions.Race] = (
-    types.MappingProxyType({
-        (t, cc, race[0], race[1]): race
-        for (t, cc), d in _DEFINITIONS.items() for race in d.races}))
-_BEFORE: Mapping[tuple[str, bool, str], tuple[str, ...]] = (
-    types.MappingProxyType({
-        (t, cc, dst): _ordered(
-            {src for src, d2, _ in d.lifecycle
-             if d2 == dst and src is not definitions.CREATE} |
-            {p for p, d2, _, _ in d.races if d2 == dst} | {dst})
-        for (t, cc), d in _DEFINITIONS.items()
-        for dst in _STATUSES[(t, cc)]}))
+WriteKey = tuple[str, bool, str, str, str]
+"""``(type, cross_cell_move, seen, persisted, target)``."""
+
+WRITE_CONDITIONS: Mapping[WriteKey, WriteCondition] = _frozen({
+    (t, cc, src, src, dst): WriteCondition(
+        Outcome.SAME_VALUE if src == dst else Outcome.LIFECYCLE, (src,))
+    for (t, cc), m in MACHINES.items() for src, dst in m.allowed
+    if src is not CREATE})
+"""What :func:`write_condition` answers a fresh writer, tabulated once:
+``{(type, cross_cell_move, seen, persisted, target): WriteCondition}`` for
+every lifecycle move and same-value write with ``seen == persisted`` (the
+answer holds whatever ``detect_stale_writes``). The hot path is one
+``get``; a key that is not here is asked of :func:`write_condition`."""
+_WRITE_CONDITION = WRITE_CONDITIONS.get
 
 
-def _key(migration_type: str, cross_cell_move: bool) -> MachineKey:
-    key = (migration_type, bool(cross_cell_move))
-    if key not in _MACHINES:
+def get(migration_type: str, cross_cell_move: bool = False) -> Machine:
+    """The built :class:`Machine` of a type.
+
+    Raises :class:`UnknownMigrationType` for a type with no machine.
+    """
+    try:
+        return MACHINES[(migration_type, bool(cross_cell_move))]
+    except (KeyError, TypeError):
         raise exceptions.UnknownMigrationType(
             migration_type=migration_type,
-            allowed=exceptions.quoted(MigrationType.ALL))
-    return key
+            allowed=exceptions.quoted(MigrationType.ALL)) from None
+
+
+def built() -> tuple[Machine, ...]:
+    """Every built :class:`Machine` once, in definition order."""
+    return tuple(dict.fromkeys(MACHINES.values()))
 
 
 def get_machine(migration_type: str,
@@ -223,49 +378,49 @@ def get_machine(migration_type: str,
 
     Shared and frozen: to drive it, use ``machine.copy(shallow=True)``.
     """
-    return _MACHINES[_key(migration_type, cross_cell_move)]
+    return get(migration_type, cross_cell_move).automaton
 
 
 def get_definition(migration_type: str, cross_cell_move: bool = False
                    ) -> definitions.MachineDefinition:
     """The declared definition a type's machine was built from."""
-    return _DEFINITIONS[_key(migration_type, cross_cell_move)]
+    return get(migration_type, cross_cell_move).definition
 
 
 def is_allowed(migration_type: str, from_status: str | None,
                to_status: str, cross_cell_move: bool = False) -> bool:
     """Whether a writer that saw ``from_status`` may write ``to_status``.
 
-    The lifecycle only: ``from_status=None`` asks whether a record may be
-    created with ``to_status``; a same-value write is a no-op and is
+    The lifecycle only: ``from_status=CREATE`` asks whether a record may
+    be created with ``to_status``; a same-value write is a no-op and is
     allowed for any status of the type. Raises
     :class:`UnknownMigrationType` for a type with no machine.
     """
     if (migration_type, cross_cell_move, from_status, to_status) in \
             ALLOWED_MOVES:
         return True
-    _key(migration_type, cross_cell_move)
+    get(migration_type, cross_cell_move)
     return False
 
 
 def is_race(migration_type: str, persisted: str, to_status: str,
             cross_cell_move: bool = False) -> bool:
     """Whether ``persisted -> to_status`` is a declared race move."""
-    _key(migration_type, cross_cell_move)
-    return (migration_type, bool(cross_cell_move), persisted,
-            to_status) in RACE_MOVES
+    return (persisted, to_status) in get(migration_type,
+                                         cross_cell_move).race_moves
 
 
-def judge(migration_type: str, cross_cell_move: bool,
+def judge(migration_type: str, *, cross_cell_move: bool = False,
           seen: str | None, persisted: str | None, to_status: str | None,
           detect_stale_writes: bool = False,
-          migration: str = '<unnamed>') -> str:
-    """The kind of a write, or the exception that refuses it.
+          migration: Name = '<unnamed>') -> str:
+    """The kind of a write between statuses the type holds, or why not.
 
-    ``seen`` is the status the writer last saw (None when it creates the
-    record, :data:`UNKNOWN` when it never saw it), ``persisted`` what the
-    row holds now. Returns :data:`CREATE`, :data:`LIFECYCLE`,
-    :data:`SAME_VALUE` or :data:`RACE`:
+    ``seen`` is the status the writer last saw (:data:`CREATE` when it
+    creates the record, :data:`UNKNOWN` when it never saw it), ``persisted``
+    what the row holds now. Returns :attr:`Outcome.CREATE`,
+    :attr:`~Outcome.LIFECYCLE`, :attr:`~Outcome.SAME_VALUE` or
+    :attr:`~Outcome.RACE`:
 
     * seen == persisted: the move must be a lifecycle edge;
     * seen != persisted (a stale view): ``seen -> to`` must be a lifecycle
@@ -279,78 +434,125 @@ def judge(migration_type: str, cross_cell_move: bool,
     a stale view whose move is no declared race, and
     :class:`UnknownMigrationType`.
     """
-    key = _key(migration_type, cross_cell_move)
-    t, cc = key
+    m = get(migration_type, cross_cell_move)
     if seen == UNKNOWN:
-        if (t, cc, persisted, to_status) in ALLOWED_MOVES:
-            return SAME_VALUE if persisted == to_status else LIFECYCLE
-        if (t, cc, persisted, to_status) in RACE_MOVES:
-            return RACE
-        raise _invalid(key, migration, persisted, to_status, races=True)
-    if (t, cc, seen, to_status) not in ALLOWED_MOVES:
-        raise _invalid(key, migration, seen, to_status)
+        if (persisted, to_status) in m.allowed:
+            return Outcome.SAME_VALUE if persisted == to_status \
+                else Outcome.LIFECYCLE
+        if (persisted, to_status) in m.race_moves:
+            return Outcome.RACE
+        raise _invalid(m, migration_type, cross_cell_move, migration,
+                       persisted, to_status, races=True)
+    if (seen, to_status) not in m.allowed:
+        raise _invalid(m, migration_type, cross_cell_move, migration, seen,
+                       to_status)
     if persisted == seen:
-        if seen is None:
-            return CREATE
-        return SAME_VALUE if seen == to_status else LIFECYCLE
+        if seen is CREATE:
+            return Outcome.CREATE
+        return Outcome.SAME_VALUE if seen == to_status else Outcome.LIFECYCLE
     if not detect_stale_writes:
         if persisted == to_status:
-            return SAME_VALUE
-        if (t, cc, persisted, to_status) in RACE_MOVES:
-            return RACE
+            return Outcome.SAME_VALUE
+        if (persisted, to_status) in m.race_moves:
+            return Outcome.RACE
     raise exceptions.MigrationStatusConflict(
-        migration=migration, migration_type=t, cross_cell_move=cc,
-        expected=seen, actual=persisted, to_status=to_status,
-        allowed=() if detect_stale_writes else statuses_before(
-            t, to_status, cc, races_only=True))
+        migration=_named(migration), migration_type=migration_type,
+        cross_cell_move=bool(cross_cell_move), expected=seen,
+        actual=persisted, to_status=to_status,
+        allowed=() if detect_stale_writes else m.races_before.get(
+            to_status, ()))
+
+
+def write_condition(migration_type: str, *, cross_cell_move: bool = False,
+                    seen: str | None, persisted: str | None,
+                    target: str | None, detect_stale_writes: bool = False,
+                    migration: Name = '<unnamed>') -> WriteCondition:
+    """The save rule: the outcome of a write and the statuses it needs.
+
+    ``seen`` is what the writer last saw of the row (a status, None for a
+    NULL row, :data:`UNKNOWN` if it never saw it); ``persisted`` what the
+    row holds as far as the writer knows: ``seen``, until a conditional
+    write found another status. Returns ``(outcome, expected)``: the write
+    must happen only while the row holds one of ``expected``.
+
+    * ``persisted`` a status the type cannot hold (a legacy row): only a
+      move into an error status, or the same value (:func:`judge_unheld`);
+    * both unknown: :attr:`Outcome.ALLOWED`, on condition that the row
+      holds a status the move may start from (:func:`statuses_before`);
+    * else :func:`judge`, on condition that the row still holds
+      ``persisted``.
+
+    Raises what :func:`judge` raises; ``ValueError`` for an unknown
+    ``persisted`` with a known ``seen``.
+    """
+    hit = _WRITE_CONDITION(
+        (migration_type, cross_cell_move, seen, persisted, target))
+    if hit is not None:
+        return hit
+    m = get(migration_type, cross_cell_move)
+    if persisted == UNKNOWN:
+        if seen != UNKNOWN:
+            raise ValueError('persisted is unknown only when seen is')
+        return WriteCondition(Outcome.ALLOWED, m.before.get(target, ()))
+    if persisted not in m.statuses:
+        return WriteCondition(judge_unheld(
+            migration_type, cross_cell_move=cross_cell_move,
+            persisted=persisted, to_status=target, migration=migration),
+            (persisted,))
+    return WriteCondition(judge(
+        migration_type, cross_cell_move=cross_cell_move, seen=seen,
+        persisted=persisted, to_status=target,
+        detect_stale_writes=detect_stale_writes, migration=migration),
+        (persisted,))
 
 
 def holds(migration_type: str, status: str | None,
           cross_cell_move: bool = False) -> bool:
     """Whether a row of the type can hold ``status`` (NULL: no)."""
-    return status in _STATUS_SETS[_key(migration_type, cross_cell_move)]
+    return status in get(migration_type, cross_cell_move).statuses
 
 
 def error_statuses(migration_type: str,
                    cross_cell_move: bool = False) -> tuple[str, ...]:
     """The type's statuses that end a migration in error."""
-    return _ERRORS[_key(migration_type, cross_cell_move)]
+    return get(migration_type, cross_cell_move).errors
 
 
-def judge_unheld(migration_type: str, cross_cell_move: bool,
+def judge_unheld(migration_type: str, *, cross_cell_move: bool = False,
                  persisted: str | None, to_status: str | None,
-                 migration: str = '<unnamed>') -> str:
+                 migration: Name = '<unnamed>') -> str:
     """A move from a status the type cannot hold: a legacy row.
 
     A row in a status Nova's code no longer writes (``finshed``,
     ``Confirmed``, NULL, a live migration ``confirmed``) may only be
     ended, in one of the type's :func:`error_statuses`, as Nova's error
     handling or an operator would end it; writing the status it holds
-    again is a no-op. Returns :data:`LIFECYCLE` or :data:`SAME_VALUE`;
-    raises :class:`InvalidMigrationStatusTransition` otherwise.
+    again is a no-op. Returns :attr:`Outcome.LIFECYCLE` or
+    :attr:`~Outcome.SAME_VALUE`; raises
+    :class:`InvalidMigrationStatusTransition` otherwise.
     """
-    key = _key(migration_type, cross_cell_move)
+    m = get(migration_type, cross_cell_move)
     if to_status == persisted:
-        return SAME_VALUE
-    if to_status in _ERRORS[key]:
-        return LIFECYCLE
+        return Outcome.SAME_VALUE
+    if to_status in m.errors:
+        return Outcome.LIFECYCLE
     raise exceptions.InvalidMigrationStatusTransition(
-        migration=migration, migration_type=key[0], cross_cell_move=key[1],
-        from_status=persisted, to_status=to_status, allowed=_ERRORS[key],
-        unheld=True)
+        migration=_named(migration), migration_type=migration_type,
+        cross_cell_move=bool(cross_cell_move), from_status=persisted,
+        to_status=to_status, allowed=m.errors, unheld=True)
 
 
-def _invalid(key: MachineKey, migration: str, from_status: str | None,
-             to_status: str | None, races: bool = False
+def _invalid(m: Machine, migration_type: str, cross_cell_move: bool,
+             migration: Name, from_status: str | None, to_status: str | None,
+             races: bool = False
              ) -> exceptions.InvalidMigrationStatusTransition:
-    allowed = _NEXT.get((key[0], key[1], from_status), ())
+    allowed = m.next.get(from_status, ())
     if races:
         allowed = _unique(allowed + tuple(
-            dst for (t, cc, p, dst) in _RACES
-            if (t, cc) == key and p == from_status))
+            dst for p, dst, _, _ in m.races if p == from_status))
     return exceptions.InvalidMigrationStatusTransition(
-        migration=migration, migration_type=key[0],
-        cross_cell_move=key[1], from_status=from_status,
+        migration=_named(migration), migration_type=migration_type,
+        cross_cell_move=bool(cross_cell_move), from_status=from_status,
         to_status=to_status, allowed=allowed)
 
 
@@ -363,55 +565,55 @@ def statuses_before(migration_type: str, to_status: str,
     itself: the write condition of a writer that never saw the status.
     With ``races_only``, only the races' ``persisted`` statuses.
     """
-    key = _key(migration_type, cross_cell_move)
-    if races_only:
-        return _ordered({p for (t, cc, p, dst) in _RACES
-                         if (t, cc) == key and dst == to_status})
-    return _BEFORE.get((key[0], key[1], to_status), ())
+    m = get(migration_type, cross_cell_move)
+    return (m.races_before if races_only else m.before).get(to_status, ())
 
 
 def next_statuses(migration_type: str, status: str | None,
                   cross_cell_move: bool = False) -> tuple[str, ...]:
     """Statuses a writer that saw ``status`` may move to.
 
-    In definition order; ``status=None``: the initial ones.
+    In definition order; ``status=CREATE``: the initial ones.
     """
-    key = _key(migration_type, cross_cell_move)
-    return _NEXT.get((key[0], key[1], status), ())
+    return get(migration_type, cross_cell_move).next.get(status, ())
 
 
 def races(migration_type: str, cross_cell_move: bool = False
           ) -> tuple[definitions.Race, ...]:
     """The declared race moves of a type, in definition order."""
-    return get_definition(migration_type, cross_cell_move).races
+    return get(migration_type, cross_cell_move).races
 
 
 def race(migration_type: str, persisted: str, to_status: str,
          cross_cell_move: bool = False) -> definitions.Race | None:
     """The declared race ``persisted -> to_status``, or None."""
-    key = _key(migration_type, cross_cell_move)
-    return _RACES.get((key[0], key[1], persisted, to_status))
+    return get(migration_type, cross_cell_move).race_of.get(
+        (persisted, to_status))
 
 
 def initial_statuses(migration_type: str,
                      cross_cell_move: bool = False) -> tuple[str, ...]:
     """Statuses a record of the type is created with."""
-    return _INITIAL[_key(migration_type, cross_cell_move)]
+    return get(migration_type, cross_cell_move).initial
 
 
-def terminal_statuses(migration_type: str,
-                      cross_cell_move: bool = False) -> tuple[str, ...]:
+def ended_statuses(migration_type: str,
+                   cross_cell_move: bool = False) -> tuple[str, ...]:
     """Statuses in which the migration is over.
 
-    Only a late edge into ``error`` or ``failed`` leaves one.
+    Only a late move into ``error`` or ``failed`` leaves one.
     """
-    return _TERMINAL[_key(migration_type, cross_cell_move)]
+    return get(migration_type, cross_cell_move).ended
+
+
+terminal_statuses = ended_statuses
+"""The name :func:`ended_statuses` had (kept for callers)."""
 
 
 def in_progress_statuses(migration_type: str,
                          cross_cell_move: bool = False) -> tuple[str, ...]:
-    """Statuses of the type's lifecycle that are not terminal."""
-    return _IN_PROGRESS[_key(migration_type, cross_cell_move)]
+    """Statuses of the type's lifecycle that are not ended."""
+    return get(migration_type, cross_cell_move).in_progress
 
 
 def claiming_statuses(migration_type: str,
@@ -422,7 +624,7 @@ def claiming_statuses(migration_type: str,
     the destination (an evacuation ``done``): what Nova's resource tracker
     claims for (``migration_get_in_progress_by_host_and_node``).
     """
-    return _CLAIMING[_key(migration_type, cross_cell_move)]
+    return get(migration_type, cross_cell_move).claiming
 
 
 def waiting_statuses(migration_type: str,
@@ -443,9 +645,7 @@ def released_statuses(migration_type: str,
     Its ends, and the statuses in which it has landed: the complement of
     :func:`claiming_statuses` among the type's statuses.
     """
-    claiming = set(claiming_statuses(migration_type, cross_cell_move))
-    return tuple(s for s in statuses(migration_type, cross_cell_move)
-                 if s not in claiming)
+    return get(migration_type, cross_cell_move).released
 
 
 def statuses_of_every_type(of_type) -> tuple[str, ...]:
@@ -454,21 +654,21 @@ def statuses_of_every_type(of_type) -> tuple[str, ...]:
     For Nova's queries that do not filter on the type, e.g.
     ``statuses_of_every_type(released_statuses)``.
     """
-    return _ordered({status for key in _MACHINES
+    return _ordered({status for key in MACHINES
                      for status in of_type(*key)})
 
 
 def statuses(migration_type: str,
              cross_cell_move: bool = False) -> tuple[str, ...]:
     """Every status a record of the type can hold."""
-    return _STATUSES[_key(migration_type, cross_cell_move)]
+    return get(migration_type, cross_cell_move).statuses
 
 
 def where(migration_type: str, from_status: str | None, to_status: str,
           cross_cell_move: bool = False) -> str | None:
     """The Nova 34.0.0 code that makes a lifecycle move, or None."""
-    key = _key(migration_type, cross_cell_move)
-    return _WHERE.get((key[0], key[1], from_status, to_status))
+    return get(migration_type, cross_cell_move).where.get(
+        (from_status, to_status))
 
 
 def determine_migration_type(migration) -> str:

@@ -13,11 +13,12 @@
 """The mixin that checks ``Migration.status`` on ``create()`` and ``save()``.
 
 It finds what the writer saw and what the row holds, asks the machine of
-the record's type (:func:`nova_migration_sm.machines.judge`), raises or
-warns, and delegates to the object's own ``create()``/``save()``. It knows
-nothing about SQL or RPC: while a checked ``save()`` writes, the object's
-write honours :meth:`~MigrationStateMachineMixin.status_write_condition`
-(write only while the row holds one of the expected statuses, else raise
+the record's type (:func:`nova_migration_sm.machines.write_condition`),
+raises or warns, and delegates to the object's own ``create()``/``save()``.
+It knows nothing about SQL or RPC: while a checked ``save()`` writes, the
+object's write honours
+:meth:`~MigrationStateMachineMixin.status_write_condition` (write only while
+the row holds one of the expected statuses, else raise
 :class:`MigrationStatusConflict` naming the status it holds), which makes
 the check and the write one atomic step.
 
@@ -25,9 +26,7 @@ the check and the write one atomic step.
 its changes are reset, and carried over RPC next to the primitive. The row
 is first expected to hold what was seen, so a fresh writer's save is one
 conditional ``UPDATE``; only when the row holds something else is the move
-judged again, from what it holds. A writer that never saw the status (an
-old 1.8 sender) writes on condition that the row holds a status the move
-may start from, by the lifecycle or a declared race.
+asked again, from what it holds.
 """
 
 import threading
@@ -51,7 +50,8 @@ SEEN_STATUS_KEY = 'nova_migration_sm.seen_status'
 """Primitive key carrying the status the sender last saw of the row."""
 
 _UNKNOWN = machines.UNKNOWN
-_ALLOWED_MOVES = machines.ALLOWED_MOVES
+_WRITE_CONDITIONS = machines.WRITE_CONDITIONS
+Outcome = machines.Outcome
 _STALE_RETRIES = 3
 """Conditional writes a save tries while the row keeps moving under it."""
 
@@ -195,6 +195,19 @@ class MigrationStateMachineMixin:
         expected = self.__dict__.get('_sm_expected')
         return {} if expected is None else {'expected_statuses': expected}
 
+    def _sm_save_on_condition(self, expected: tuple) -> None:
+        """The object's own ``save()``, conditioned on ``expected``.
+
+        ``save()`` takes no arguments, so the statuses travel in one
+        attribute, set for the call only and read back by
+        :meth:`status_write_condition`.
+        """
+        self._sm_expected = expected
+        try:
+            super().save()
+        finally:
+            del self._sm_expected
+
     def _sm_machine_key(self) -> tuple[str, bool]:
         migration_type = ovo.value(self, ovo.MIGRATION_TYPE)
         if migration_type is ovo.UNSET or migration_type is None:
@@ -209,22 +222,28 @@ class MigrationStateMachineMixin:
             return 'id=%s' % self.id
         return '<not created>'
 
-    def _sm_check(self, from_status, to_status) -> None:
-        """Refuse a move the lifecycle does not allow from ``from_status``.
+    def _sm_check(self, seen, persisted, target,
+                  detect_stale_writes=False) -> machines.WriteCondition:
+        """Ask the machine of this record's type about a write.
 
-        The fresh writer's check, on every save: one lookup in the
-        machines' table, with the full judgement only when it misses.
+        The outcome and the statuses the write is conditioned on, or the
+        exception that refuses it: the answer tabulated in
+        :data:`machines.WRITE_CONDITIONS`, else
+        :func:`machines.write_condition`'s.
         """
         values = self.__dict__
         try:
-            key = (values[ovo.MIGRATION_TYPE], values[ovo.CROSS_CELL_MOVE],
-                   from_status, to_status)
-        except KeyError:  # not loaded yet: Nova's lazy load and defaults
-            key = (*self._sm_machine_key(), from_status, to_status)
-        if key in _ALLOWED_MOVES:
-            return
-        machines.judge(key[0], key[1], from_status, from_status, to_status,
-                       migration=self._sm_name())
+            return _WRITE_CONDITIONS[(
+                values[ovo.MIGRATION_TYPE], values[ovo.CROSS_CELL_MOVE],
+                seen, persisted, target)]
+        except KeyError:  # not tabulated, or a field not loaded yet
+            pass
+        migration_type, cross_cell = self._sm_machine_key()
+        return machines.write_condition(
+            migration_type, cross_cell_move=cross_cell, seen=seen,
+            persisted=persisted, target=target,
+            detect_stale_writes=detect_stale_writes,
+            migration=self._sm_name)
 
     def _sm_notify(self, operation: str, seen, persisted, target,
                    outcome: str) -> None:
@@ -247,10 +266,10 @@ class MigrationStateMachineMixin:
         persisted = kwargs.get('actual', seen)
         target = kwargs.get('to_status', ovo.value(self, ovo.STATUS))
         if sm_conf.options().enforcement != sm_conf.WARN:
-            self._sm_notify(operation, seen, persisted, target, 'conflict'
-                            if isinstance(error, exceptions.
-                                          MigrationStatusConflict)
-                            else 'refused')
+            self._sm_notify(operation, seen, persisted, target,
+                            Outcome.CONFLICT if isinstance(
+                                error, exceptions.MigrationStatusConflict)
+                            else Outcome.REFUSED)
             raise error
         extra = {'migration_state_machine': dict(
             kwargs, error=type(error).__name__)}
@@ -270,7 +289,7 @@ class MigrationStateMachineMixin:
         LOG.warning('%(error)s Written anyway because '
                     '[migration_state_machine] enforcement = warn.',
                     {'error': error}, extra=extra)
-        self._sm_notify(operation, seen, persisted, target, 'warned')
+        self._sm_notify(operation, seen, persisted, target, Outcome.WARNED)
         return result
 
     # -- the wrapped methods ------------------------------------------------
@@ -289,10 +308,13 @@ class MigrationStateMachineMixin:
         try:
             if self._sm_fabricating:
                 self._sm_check_copy()
-                outcome = 'copy'
+                outcome = Outcome.COPY
             else:
-                outcome = machines.judge(*self._sm_machine_key(), None, None,
-                                         status, migration=self._sm_name())
+                migration_type, cross_cell = self._sm_machine_key()
+                outcome = machines.judge(
+                    migration_type, cross_cell_move=cross_cell,
+                    seen=machines.CREATE, persisted=machines.CREATE,
+                    to_status=status, migration=self._sm_name)
         except exceptions.MigrationStateMachineError as error:
             return self._sm_refuse(error, 'create', None, super().create)
         result = super().create()
@@ -329,7 +351,7 @@ class MigrationStateMachineMixin:
             except exceptions.MigrationCopyError as error:
                 return self._sm_refuse(error, 'copy', None, super().create)
         super().create()
-        self._sm_notify('copy', None, None, self.status, 'copy')
+        self._sm_notify('copy', None, None, self.status, Outcome.COPY)
 
     @ovo_base.remotable
     def save(self):
@@ -347,47 +369,26 @@ class MigrationStateMachineMixin:
             return self._sm_refuse(error, 'save', seen, super().save)
 
     def _sm_save_checked(self, seen) -> None:
-        """Judge the move and write it on condition.
+        """Ask, then write on condition; ask again from what the row holds.
 
-        When the row held something else than expected, judge again from
-        what it holds, up to ``_STALE_RETRIES`` writes.
+        Up to ``_STALE_RETRIES`` conditional writes while the row keeps
+        moving under this one.
         """
-        migration_type, cross_cell = self._sm_machine_key()
         target = self.status
-        stale_refused = sm_conf.options().detect_stale_writes
+        detect = sm_conf.options().detect_stale_writes
         persisted = seen
         for _attempt in range(_STALE_RETRIES):
-            if persisted != _UNKNOWN and not machines.holds(
-                    migration_type, persisted, cross_cell):
-                outcome = machines.judge_unheld(
-                    migration_type, cross_cell, persisted, target,
-                    migration=self._sm_name())
-                expected = (persisted,)
-            elif persisted == _UNKNOWN:
-                outcome = 'allowed'
-                expected = machines.statuses_before(migration_type, target,
-                                                    cross_cell)
-            elif persisted == seen:
-                self._sm_check(seen, target)
-                outcome = machines.SAME_VALUE if seen == target \
-                    else machines.LIFECYCLE
-                expected = (seen,)
-            else:
-                outcome = machines.judge(
-                    migration_type, cross_cell, seen, persisted, target,
-                    stale_refused, migration=self._sm_name())
-                expected = (persisted,)
-            self._sm_expected = expected
+            condition = self._sm_check(seen, persisted, target, detect)
             try:
-                super().save()
+                self._sm_save_on_condition(condition.expected)
             except exceptions.MigrationStatusConflict as moved:
                 persisted = moved.kwargs['actual']
                 continue
-            finally:
-                del self._sm_expected
-            self._sm_notify('save', seen, persisted, target, outcome)
+            self._sm_notify('save', seen, persisted, target,
+                            condition.outcome)
             return
+        migration_type, cross_cell = self._sm_machine_key()
         raise exceptions.MigrationStatusConflict(
             migration=self._sm_name(), migration_type=migration_type,
             cross_cell_move=cross_cell, expected=seen, actual=persisted,
-            to_status=target, allowed=expected)
+            to_status=target, allowed=condition.expected)

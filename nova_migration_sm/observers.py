@@ -21,11 +21,10 @@ Nothing is built when no callback is registered.
 from collections.abc import Callable
 import dataclasses
 
-OUTCOMES = ('create', 'copy', 'lifecycle', 'race', 'same-value', 'allowed',
-            'refused', 'conflict', 'warned')
-"""``allowed``: the writer never saw the status and the row held one of
-those the move may start from; ``warned``: strict would have refused it and
-``enforcement = warn`` let it through."""
+from nova_migration_sm import machines
+
+OUTCOMES = machines.Outcome.ALL
+"""The words of :class:`nova_migration_sm.machines.Outcome`."""
 
 
 @dataclasses.dataclass(frozen=True)

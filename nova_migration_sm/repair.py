@@ -202,6 +202,22 @@ class _Planner:
                 why, checked_as, values['status'], new))
         return True
 
+    def moved_by_map(self, values, checked_as, cross_cell, new, why
+                     ) -> None:
+        """An operator's ``--map`` of a row in a status of its machine.
+
+        A change when the machine allows the move from where the row is,
+        else a decision naming the moves it allows.
+        """
+        status = values['status']
+        allowed = machines.next_statuses(checked_as, status, cross_cell)
+        why = '%s; --map %s:%s=%s' % (why, checked_as, status, new)
+        if new in allowed:
+            self.change(values, checked_as, new, why)
+        else:
+            self.decide(values, checked_as, '%s, but the machine allows '
+                        'only %s from %r' % (why, ', '.join(allowed), status))
+
     def stuck(self) -> None:
         for _, values, checked_as, cross_cell in self.rows(self.report.stuck):
             status = values['status']
@@ -213,17 +229,8 @@ class _Planner:
                    'in progress, not updated since %s' % audit.iso(
                        values['updated_at'] or values['created_at']))
             new = self.maps.get((checked_as, status))
-            allowed = machines.next_statuses(checked_as, status, cross_cell)
             if new is not None:
-                mapping = '--map %s:%s=%s' % (checked_as, status, new)
-                if new in allowed:
-                    self.change(values, checked_as, new, '%s; %s' % (
-                        why, mapping))
-                else:
-                    self.decide(values, checked_as, '%s; %s, but the machine '
-                                'allows only %s from %r' % (
-                                    why, mapping, ', '.join(allowed),
-                                    status))
+                self.moved_by_map(values, checked_as, cross_cell, new, why)
                 continue
             end = None if waiting else end_of(checked_as, status, cross_cell)
             if end is None:
@@ -247,20 +254,12 @@ class _Planner:
         for source, values, checked_as, cross_cell in self.rows(findings):
             status = values['status']
             new = self.maps.get((checked_as, status))
-            if new is None:
-                continue
-            why = ('evacuated from %s, which has not started since %s; '
-                   '--map %s:%s=%s' % (
-                       source, audit.iso(values['updated_at'] or
-                                         values['created_at']),
-                       checked_as, status, new))
-            if new in machines.next_statuses(checked_as, status, cross_cell):
-                self.change(values, checked_as, new, why)
-            else:
-                self.decide(values, checked_as, '%s, but the machine allows '
-                            'only %s from %r' % (why, ', '.join(
-                                machines.next_statuses(checked_as, status,
-                                                       cross_cell)), status))
+            if new is not None:
+                self.moved_by_map(
+                    values, checked_as, cross_cell, new,
+                    'evacuated from %s, which has not started since %s' % (
+                        source, audit.iso(values['updated_at'] or
+                                          values['created_at'])))
 
     def unheld(self, findings: dict, what: str,
                ends_only: bool = False) -> None:

@@ -19,13 +19,17 @@ so the flake8 check (M301-M304) reports exactly what this rewrites.
 already imports that module. libcst keeps every comment and every other
 character of the module as it was; a line the longer name pushes past
 79 columns is broken inside its brackets, in the style of the lines
-around it.
+around it. A line it cannot break is reported, never dropped.
+:class:`RewriteLiterals` is the codemod libcst's runner applies to each
+file (``nova-migration-sm rewrite-literals``).
 """
 
 import ast
 import dataclasses
+import os
 
 import libcst as cst
+from libcst import codemod
 from libcst import metadata
 
 from nova_migration_sm.hacking import analysis
@@ -78,6 +82,8 @@ class Result:
     findings: list[analysis.Finding]
     import_added: str | None = None
     """The import statement added, if any."""
+    long_lines: list[int] = dataclasses.field(default_factory=list)
+    """Lines holding a constant that are still longer than MAX_LINE."""
 
     @property
     def changed(self) -> bool:
@@ -250,14 +256,23 @@ def module_name_of(path: str) -> str | None:
     return '.'.join(p for p in parts if p not in ('', '.'))
 
 
-def rewrite_source(source: str, constants: Constants = NOVA,
-                   module_name: str | None = None) -> Result:
-    """Rewrite one module's status literals; the source if none."""
+def _parse(source: str) -> ast.AST:
     try:
-        tree = ast.parse(source)
+        return ast.parse(source)
     except SyntaxError as error:
         raise BadInput('not Python: line %s: %s' % (
             error.lineno, error.msg)) from None
+
+
+def literals(source: str) -> list[analysis.Finding]:
+    """The literals :func:`rewrite_source` replaces in a module."""
+    return analysis.find(_parse(source))
+
+
+def rewrite_source(source: str, constants: Constants = NOVA,
+                   module_name: str | None = None) -> Result:
+    """Rewrite one module's status literals; the source if none."""
+    tree = _parse(source)
     findings = analysis.find(tree)
     if not findings:
         return Result(source, [])
@@ -277,7 +292,8 @@ def rewrite_source(source: str, constants: Constants = NOVA,
     if statement:
         module = _insert_import(module, statement)
     module = wrap.wrap_long_lines(module, MAX_LINE, prefix + '.')
-    return Result(module.code, sorted(done), statement)
+    return Result(module.code, sorted(done), statement,
+                  wrap.long_lines(module.code, MAX_LINE, prefix + '.'))
 
 
 def _matching_module(module_name: str, constants_module: str) -> str:
@@ -289,3 +305,32 @@ def _matching_module(module_name: str, constants_module: str) -> str:
             '.' + constants_module):
         return constants_module
     return module_name
+
+
+class RewriteLiterals(codemod.Codemod):
+    """:func:`rewrite_source` as a codemod, for libcst's runner.
+
+    A file without literals is skipped; each line left longer than
+    MAX_LINE is a warning, ``path:line: ...``.
+    """
+
+    def __init__(self, context: codemod.CodemodContext,
+                 constants: Constants = NOVA) -> None:
+        super().__init__(context)
+        self.constants = constants
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        path = self.context.filename or '<source>'
+        if not os.path.relpath(path).startswith('..'):
+            path = os.path.relpath(path)
+        result = rewrite_source(
+            tree.code, self.constants,
+            self.context.full_module_name or module_name_of(path))
+        if not result.changed:
+            raise codemod.SkipFile('no migration status literal')
+        lines = result.source.splitlines()
+        for number in result.long_lines:
+            self.warn('%s:%d: %d columns, longer than %d after the rewrite;'
+                      ' break it by hand' % (
+                          path, number, len(lines[number - 1]), MAX_LINE))
+        return cst.parse_module(result.source)

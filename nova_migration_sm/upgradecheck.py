@@ -160,6 +160,9 @@ class Cell:
         """What was found, one sentence each."""
         label = _label(self.database)
         report = self.database.report
+        if self.database.shared_with is not None:
+            return ['%s: the same database as %s, checked once there.' % (
+                label, self.database.shared_with)]
         if report is None:
             return ['%s could not be checked: %s.' % (
                 label, self.database.error)]

@@ -317,30 +317,33 @@ def _choose(text: str, breaks: list[_Break], limit: int) -> _Break | None:
 
 
 def _break_lines(module: cst.Module, lines: dict[int, str], limit: int
-                 ) -> tuple[cst.Module, set[int]]:
-    """Break each long line once; the lines that could not be."""
+                 ) -> cst.Module:
+    """Break each long line once, where it can be."""
     wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)
     found = _Breaks(lines, module.code)
     wrapper.visit(found)
     changes = {}
-    stuck = set()
     for line, text in lines.items():
         chosen = _choose(text, found.breaks[line], limit)
         if chosen is not None and chosen.field is None:
             # a re-hang moves whole lines: alone in its round, the other
             # lines are measured again after it
-            return module.visit(_Swap({id(chosen.node): chosen.apply})), set()
+            return module.visit(_Swap({id(chosen.node): chosen.apply}))
         if chosen is not None:
             changes[id(chosen.node)] = chosen.apply
         elif found.statement_values[line]:
             changes[id(found.statement_values[line][0])] = (
                 lambda node: node.with_changes(
                     lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
-        else:
-            stuck.add(line)
     if not changes:
-        return module, stuck
-    return module.visit(_Swap(changes)), stuck
+        return module
+    return module.visit(_Swap(changes))
+
+
+def long_lines(code: str, limit: int = 79, marker: str = '') -> list[int]:
+    """The numbers of the lines longer than ``limit`` holding ``marker``."""
+    return [number for number, text in enumerate(code.splitlines(), 1)
+            if len(text) > limit and marker in text]
 
 
 def wrap_long_lines(module: cst.Module, limit: int = 79,
@@ -349,15 +352,15 @@ def wrap_long_lines(module: cst.Module, limit: int = 79,
 
     Each round breaks every long line once; a line that cannot be broken
     yet may be after its neighbours are. It stops when a round changes
-    nothing.
+    nothing; :func:`long_lines` then names the lines left too long.
     """
     for _ in range(50):
-        lines = {number: text for number, text in
-                 enumerate(module.code.splitlines(), 1)
-                 if len(text) > limit and marker in text}
+        code_lines = module.code.splitlines()
+        lines = {number: code_lines[number - 1] for number in
+                 long_lines(module.code, limit, marker)}
         if not lines:
             break
-        broken, _unbroken = _break_lines(module, lines, limit)
+        broken = _break_lines(module, lines, limit)
         if broken.code == module.code:
             break
         module = broken

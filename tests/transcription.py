@@ -196,3 +196,31 @@ def expected_judgement(key, seen, persisted, to, detect_stale):
     if (persisted, to) in races:
         return 'race'
     return exceptions.MigrationStatusConflict
+
+
+ERRORS = {'error', 'failed'}
+"""Where a legacy row (a status its type cannot hold) may still go."""
+
+
+def expected_write_condition(key, seen, persisted, to, detect_stale):
+    """The save rule of issue 20, written again naively.
+
+    ``(outcome, expected statuses as a set)`` or the exception class.
+    """
+    lifecycle, races, _, _ = EXPECTED[key]
+    states = {s for edge in lifecycle for s in edge}
+    if persisted == UNKNOWN:
+        if seen != UNKNOWN:
+            return ValueError
+        starts = {src for src, dst in lifecycle | races if dst == to}
+        return 'allowed', (starts | {to}) if to in states else set()
+    if persisted not in states:  # a legacy row, NULL included
+        if to == persisted:
+            return 'same-value', {persisted}
+        if to in ERRORS & states:
+            return 'lifecycle', {persisted}
+        return exceptions.InvalidMigrationStatusTransition
+    judged = expected_judgement(key, seen, persisted, to, detect_stale)
+    if isinstance(judged, str):
+        return judged, {persisted}
+    return judged

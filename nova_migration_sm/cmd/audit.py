@@ -22,6 +22,7 @@ would, 2 when a database (or the config) could not be read; 2 wins.
 import argparse
 import json
 import sys
+import threading
 
 from nova_migration_sm import audit
 from nova_migration_sm.cannotcheck import CannotCheck
@@ -81,29 +82,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class Progress:
-    """``read N of TOTAL rows`` on one rewritten line of a terminal."""
+    """How far the audit is, on one rewritten line of a terminal.
 
-    def __init__(self, stream, named: bool) -> None:
+    The cells are read concurrently: the line sums them, ``N rows in K
+    of M cells: R read to judge`` (the database judges the others).
+    """
+
+    def __init__(self, stream, cells: int) -> None:
         self.stream = stream
-        self.named = named
-        self.prefix = ''
-        self.total = 0
+        self.cells = cells
+        self.totals: dict[str, int] = {}
+        self.judged: dict[str, int] = {}
+        self.lock = threading.Lock()
         self.started = False
 
     def start(self, name: str, total: int) -> None:
-        if self.started:
-            self.stream.write('\n')
-        self.prefix = '%s: ' % name if self.named else ''
-        self.total = total
-        self.started = True
-        self(None)
+        with self.lock:
+            self.totals[name] = total
+            self.judged[name] = 0
+            self._show()
 
-    def __call__(self, report: audit.AuditReport | None) -> None:
-        rows = report.rows if report is not None else 0
-        percent = 100 * rows // self.total if self.total else 100
-        self.stream.write('\r%sread %d of %d rows (%d%%)' % (
-            self.prefix, rows, self.total, percent))
+    def read(self, name: str, rows: int) -> None:
+        with self.lock:
+            self.judged[name] = rows
+            self._show()
+
+    def _show(self) -> None:
+        where = (' in %d of %d cells' % (len(self.totals), self.cells)
+                 if self.cells > 1 else '')
+        self.stream.write('\r%d rows%s: %d read to judge' % (
+            sum(self.totals.values()), where, sum(self.judged.values())))
         self.stream.flush()
+        self.started = True
 
     def close(self) -> None:
         if self.started:
@@ -178,8 +188,8 @@ def _findings(lines: list[str], report: audit.AuditReport) -> None:
 
 
 def _read(report: audit.AuditReport) -> str:
-    return '%d rows read in %d batches%s' % (
-        report.rows, report.batches,
+    return '%d rows read; %d judged row by row, in %d batches%s' % (
+        report.rows, report.read, report.batches,
         ' (server-side cursor)' if report.server_side_cursor else '')
 
 
@@ -206,6 +216,10 @@ def format_table(audits: audit.Audits) -> str:
                 lines.append('')
             lines.append('== Cell %s (%s), %s ==' % (
                 database.name, database.uuid, database.database))
+            if database.shared_with is not None:
+                lines.append('The same database as cell %s: audited once, '
+                             'there.' % database.shared_with)
+                continue
             if report is None:
                 lines.append('NOT CHECKED: %s' % database.error)
                 continue
@@ -213,13 +227,18 @@ def format_table(audits: audit.Audits) -> str:
         _findings(lines, report)
     lines.append('')
     if not single:
-        checked = len(audits.reports)
+        checked = len(audits.reports) + len(audits.shared)
         lines.append(
             'TOTAL: %d of %d cells checked, %d rows read; %d would break '
             'under strict, %d stuck, %d done evacuations waiting.' % (
                 checked, len(audits.databases), audits.rows,
                 audits.breaking, audits.stuck_rows,
                 audits.done_evacuation_rows))
+        if audits.shared:
+            lines.append('SHARED: %s; each database was audited once.' % (
+                ', '.join('cell %s uses the database of cell %s' % (
+                    d.name, d.shared_with)
+                          for d in audits.shared)))
         if audits.not_checked:
             lines.append('NOT CHECKED: %s.' % ', '.join(
                 d.name for d in audits.not_checked))
@@ -261,7 +280,7 @@ def run(args: argparse.Namespace) -> int:
     progress = None
     if args.progress == 'always' or (args.progress == 'auto' and
                                      sys.stderr.isatty()):
-        progress = Progress(sys.stderr, named=len(targets) > 1)
+        progress = Progress(sys.stderr, len(targets))
     try:
         audits = auditdb.audit_targets(
             targets, progress, stale_after=args.stale_after,

@@ -28,7 +28,7 @@ from nova_migration_sm import exceptions
 from nova_migration_sm import machines
 from nova_migration_sm.statuses import MigrationType
 
-CREATE = '-'
+CREATE_ARG = '-'
 """``FROM`` that stands for creating the record."""
 NEVER_SEEN = machines.UNKNOWN
 """``FROM`` of a writer that never saw the status (``?``)."""
@@ -57,8 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _seen(args, migration_type: str, cross_cell: bool) -> str | None:
-    if args.from_status == CREATE:
-        return None
+    if args.from_status == CREATE_ARG:
+        return machines.CREATE
     if args.from_status == NEVER_SEEN:
         if args.persisted is None:
             raise CannotCheck('FROM %r (the writer never saw the status) '
@@ -68,7 +68,7 @@ def _seen(args, migration_type: str, cross_cell: bool) -> str | None:
 
 
 def _move(migration_type, cross_cell, seen, persisted, to_status) -> str:
-    shown = {None: '(create)', machines.UNKNOWN: '(never seen)'}
+    shown = {machines.CREATE: '(create)', machines.UNKNOWN: '(never seen)'}
     text = '%s %s -> %r%s' % (
         migration_type, shown.get(seen, repr(seen)), to_status,
         ' (cross-cell)' if cross_cell else '')
@@ -83,16 +83,18 @@ def run(args: argparse.Namespace) -> int:
     seen = _seen(args, migration_type, cross_cell)
     persisted = seen if args.persisted is None else checked.status(
         args.persisted, migration_type, cross_cell)
-    if seen is None and persisted is not None:
+    if seen is machines.CREATE and persisted is not None:
         raise CannotCheck('a record being created holds no status yet: '
                           '--persisted goes with a FROM status')
     to_status = checked.status(args.to_status, migration_type, cross_cell)
     move = _move(migration_type, cross_cell, seen, persisted, to_status)
     try:
-        kind = machines.judge(migration_type, cross_cell, seen, persisted,
-                              to_status, args.detect_stale_writes)
+        kind = machines.judge(
+            migration_type, cross_cell_move=cross_cell, seen=seen,
+            persisted=persisted, to_status=to_status,
+            detect_stale_writes=args.detect_stale_writes)
     except exceptions.InvalidMigrationStatusTransition as error:
-        what = ('initial' if seen is None else
+        what = ('initial' if seen is machines.CREATE else
                 'lifecycle and race' if seen == machines.UNKNOWN else 'next')
         print('refused: %s; allowed %s statuses: %s' % (
             move, what, exceptions.quoted(error.kwargs['allowed'])))
@@ -106,9 +108,9 @@ def run(args: argparse.Namespace) -> int:
                       exceptions.quoted(error.kwargs['allowed'])))
         print('conflict: %s; %s' % (move, reason))
         return 1
-    if kind == machines.SAME_VALUE:
+    if kind == machines.Outcome.SAME_VALUE:
         print('allowed: %s: the same value, a no-op' % move)
-    elif kind == machines.RACE:
+    elif kind == machines.Outcome.RACE:
         race = machines.race(migration_type, persisted, to_status,
                              cross_cell)
         print('allowed: %s: a declared race (%s), written in Nova by '
@@ -118,6 +120,6 @@ def run(args: argparse.Namespace) -> int:
                                machines.UNKNOWN else persisted, to_status,
                                cross_cell)
         print('allowed: %s: %s, written in Nova by nova/%s' % (
-            move, 'an initial status' if kind == machines.CREATE
+            move, 'an initial status' if kind == machines.Outcome.CREATE
             else 'a lifecycle edge', where))
     return 0

@@ -15,22 +15,27 @@
 Exit status, on every sub-command: 0 checked and clean, 1 rows that would
 break (``audit``) or a refused move (``check``), 2 could not check (a bad
 argument, URL or file, a missing driver or optional package, an
-unreachable server, a missing table). An error is one line on stderr,
-with every password as ``***``; ``--debug`` shows the traceback of an
-unexpected one.
+unreachable server, a missing table, stdout that cannot be written);
+130 and 143 when SIGINT or SIGTERM stopped it. An error is one line on
+stderr, with every password as ``***``; ``--debug`` shows the traceback
+of an unexpected one.
 """
 
 import argparse
 import difflib
+import errno
 import importlib
+import os
 import re
 import sys
+import threading
 import warnings
 
 from nova_migration_sm.cannotcheck import CannotCheck
 from nova_migration_sm.cannotcheck import first_line
 from nova_migration_sm.cannotcheck import redact
 from nova_migration_sm import extras
+from nova_migration_sm import interrupt
 
 PROG = 'nova-migration-sm'
 CANNOT_CHECK = 2
@@ -81,31 +86,96 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class OutputError(Exception):
+    """stdout could not be written: a full disk, a closed pipe."""
+
+
+class _Stdout:
+    """sys.stdout (or its buffer); a write error is OutputError."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as error:
+            raise OutputError(error) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise OutputError(error) from None
+
+    @property
+    def buffer(self) -> '_Stdout':
+        return _Stdout(self._stream.buffer)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _discard_stdout() -> None:
+    """Send what stdout still holds to /dev/null.
+
+    The interpreter's last flush then does not fail again, with a
+    traceback.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _unexpected(error: BaseException, debug: bool) -> str:
+    if debug:
+        raise error
+    return 'unexpected error: %s: %s (--debug shows the traceback)' % (
+        type(error).__name__, first_line(error))
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run a sub-command; its exit status (see the module docstring)."""
+    interrupt.install()
     # NOTE: oslo.messaging pulls in oslo.service's eventlet backend, which
     # warns on import; this command never uses eventlet.
     warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
-    args = build_parser().parse_args(argv)
+    prog, debug, status = PROG, False, CANNOT_CHECK
+    stdout = sys.stdout
+    sys.stdout = _Stdout(stdout)
     try:
-        return args.run(args)
+        args = build_parser().parse_args(argv)
+        prog, debug = '%s %s' % (PROG, args.command), args.debug
+        code = args.run(args)
+        sys.stdout.flush()
+        return code
+    except KeyboardInterrupt as stop:
+        message, status = interrupt.message(stop), interrupt.exit_status(stop)
     except CannotCheck as error:
         message = str(error)
     except ImportError as error:
-        message = extras.missing(error)
-        if message is None:
-            if args.debug:
-                raise
-            message = 'unexpected error: %s: %s (--debug shows the ' \
-                'traceback)' % (type(error).__name__, first_line(error))
-    except KeyboardInterrupt:
-        message = 'interrupted; nothing was concluded'
+        message = extras.missing(error) or _unexpected(error, debug)
+    except OutputError as error:
+        sys.stdout = stdout
+        _discard_stdout()
+        cause = error.args[0]
+        message = 'cannot write to stdout: %s' % (
+            cause.strerror or errno.errorcode.get(cause.errno, cause))
     except Exception as error:  # noqa: BLE001 - one line, not a traceback
-        if args.debug:
-            raise
-        message = 'unexpected error: %s: %s (--debug shows the traceback)' \
-            % (type(error).__name__, first_line(error))
-    print('%s %s: %s' % (PROG, args.command, message), file=sys.stderr)
-    return CANNOT_CHECK
+        message = _unexpected(error, debug)
+    finally:
+        sys.stdout = stdout
+    print('%s: %s' % (prog, message), file=sys.stderr)
+    if status != CANNOT_CHECK and threading.active_count() > 1:
+        # NOTE: stopped by a signal while a cell's thread waits on a
+        # server (up to dburl.CONNECT_TIMEOUT): end now. Nothing was
+        # written; the connections close with the process.
+        sys.stderr.flush()
+        os._exit(status)
+    return status
 
 
 if __name__ == '__main__':

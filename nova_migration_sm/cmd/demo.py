@@ -43,8 +43,8 @@ REFUSED = S.MIGRATING
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--db-url', default='sqlite://', metavar='URL',
-        help='SQLAlchemy URL of an empty database the demo may write to '
-             '(default: in-memory SQLite).')
+        help='SQLAlchemy URL of an empty database (no table at all) the '
+             'demo may write to (default: in-memory SQLite).')
 
 
 def _print_move(migration, old, where: str) -> None:
@@ -63,12 +63,13 @@ def _open(text: str) -> str:
 
     url = dburl.parse(text)
     with dburl.connect(url, read_only=False) as connection:
-        if sa.inspect(connection).has_table('migrations') and \
-                connection.exec_driver_sql(
-                    'SELECT COUNT(*) FROM migrations').scalar():
-            raise CannotCheck(
-                '%s already holds migrations; the demo writes its own: give '
-                'an empty database' % dburl.shown(url))
+        tables = sa.inspect(connection).get_table_names()
+    if tables:
+        raise CannotCheck(
+            '%s is not empty (tables: %s); the demo writes its own '
+            'migrations table: give an empty database' % (
+                dburl.shown(url), ', '.join(sorted(tables)[:5]) +
+                (', ...' if len(tables) > 5 else '')))
     try:
         db.configure(url.render_as_string(hide_password=False))
         db.create_schema()

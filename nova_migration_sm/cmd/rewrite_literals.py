@@ -13,17 +13,20 @@
 """Rewrite migration status literals into constants (libcst codemod).
 
 Rewrites what the M301-M304 check reports, file by file, and adds the
-import. Exit status: 0 done (or, with ``--check``, nothing to change),
-1 with ``--check`` when something would change, 2 on bad input (a path
-that does not exist or holds no Python file, a file that does not parse,
-a bad ``--constants``).
+import, on libcst's codemod runner (its file gathering, diffs and process
+pool). A line the rewrite leaves longer than 79 columns is a warning on
+stderr, ``path:line``, and the summary counts them. Exit status: 0 done
+(or, with ``--check``, nothing to change), 1 with ``--check`` when
+something would change, or when a file could not be rewritten, 2 on bad
+input (a path that does not exist or holds no Python file, a file that
+does not parse, a bad ``--constants``).
 """
 
 import argparse
-import concurrent.futures
-import difflib
 import os
 import sys
+
+from nova_migration_sm.cannotcheck import CannotCheck
 
 NAME = 'nova-migration-sm rewrite-literals'
 
@@ -45,98 +48,73 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _python_files(paths: list[str]) -> list[str]:
-    files = []
+    """libcst's ``gather_files``, less what hides under a dot directory."""
+    from libcst import codemod
+
     for path in paths:
-        if os.path.isdir(path):
-            for root, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith('.'))
-                files.extend(os.path.join(root, n) for n in sorted(names)
-                             if n.endswith('.py'))
-        elif os.path.isfile(path):
-            files.append(path)
-        else:
-            raise FileNotFoundError(path)
-    return files
+        if not os.path.exists(path):
+            raise CannotCheck('no such file or directory: %s' % path)
+    return [path for path in codemod.gather_files(paths)
+            if not any(part.startswith('.') and part not in ('.', '..')
+                       for part in os.path.dirname(path).split(os.sep))]
 
 
-def _write(path: str, text: str) -> None:
-    """Replace a file's text in one rename; its mode is kept."""
-    temporary = path + '.rewrite-literals.tmp'
-    with open(temporary, 'w', encoding='utf-8', newline='') as stream:
-        stream.write(text)
-    os.chmod(temporary, os.stat(path).st_mode)
-    os.replace(temporary, path)
-
-
-def _rewrite_file(job):
-    """(path, source, Result or the error's one line)."""
+def _literals(files: list[str]) -> dict[str, list]:
+    """The findings of each file that has some (the files to rewrite)."""
     from nova_migration_sm import rewrite
-    path, constants = job
-    try:
-        with open(path, encoding='utf-8', newline='') as stream:
-            source = stream.read()
-        return path, source, rewrite.rewrite_source(
-            source, constants, rewrite.module_name_of(path))
-    except (rewrite.BadInput, UnicodeDecodeError) as error:
-        return path, None, str(error)
+
+    found = {}
+    for path in files:
+        try:
+            with open(path, encoding='utf-8', newline='') as stream:
+                findings = rewrite.literals(stream.read())
+        except (rewrite.BadInput, UnicodeDecodeError) as error:
+            raise CannotCheck('%s: %s' % (path, error)) from None
+        if findings:
+            found[path] = findings
+    return found
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        from nova_migration_sm import rewrite
-    except ImportError as error:
-        print('%s: needs libcst (pip install "nova_migration_sm[rewrite]"):'
-              ' %s' % (NAME, error), file=sys.stderr)
-        return 2
+    from libcst import codemod
+
+    from nova_migration_sm import rewrite
+
     try:
         constants = rewrite.Constants.parse(args.constants)
-        files = _python_files(args.paths)
     except rewrite.BadInput as error:
-        print('%s: %s' % (NAME, error), file=sys.stderr)
-        return 2
-    except FileNotFoundError as error:
-        print('%s: no such file or directory: %s' % (NAME, error),
-              file=sys.stderr)
-        return 2
-    if not files:
-        print('%s: no Python file in %s; nothing checked' % (
-            NAME, ', '.join(args.paths)), file=sys.stderr)
-        return 2
+        raise CannotCheck(str(error)) from None
     if args.jobs < 1:
-        print('%s: --jobs wants a positive number' % NAME, file=sys.stderr)
-        return 2
-    changed = literals = 0
-    jobs = [(path, constants) for path in files]
-    if args.jobs == 1:
-        results = map(_rewrite_file, jobs)
-    else:
-        pool = concurrent.futures.ProcessPoolExecutor(args.jobs)
-        results = pool.map(_rewrite_file, jobs, chunksize=8)
-    for path, source, result in results:
-        if isinstance(result, str):
-            print('%s: %s: %s' % (NAME, path, result), file=sys.stderr)
-            return 2
-        if not result.changed:
-            continue
-        changed += 1
-        literals += len(result.findings)
-        if args.diff:
-            sys.stdout.writelines(difflib.unified_diff(
-                source.splitlines(keepends=True),
-                result.source.splitlines(keepends=True),
-                'a/' + path.lstrip('./'), 'b/' + path.lstrip('./')))
-        elif args.check:
-            for finding in result.findings:
+        raise CannotCheck('--jobs wants a positive number')
+    files = _python_files(args.paths)
+    if not files:
+        raise CannotCheck('no Python file in %s; nothing checked'
+                          % ', '.join(args.paths))
+    found = _literals(files)
+    literals = sum(len(findings) for findings in found.values())
+    if args.check:
+        for path, findings in found.items():
+            for finding in findings:
                 print('%s:%d:%d: %s' % (path, finding.line, finding.col + 1,
                                         finding.message(constants.name)))
-        else:
-            _write(path, result.source)
-            print('%s: %d literal(s)%s' % (
-                path, len(result.findings),
-                ', added "%s"' % result.import_added
-                if result.import_added else ''))
-    verb = 'rewrote' if not (args.check or args.diff) else 'would rewrite'
-    print('%s %d literal(s) in %d of %d file(s)' % (
-        verb, literals, changed, len(files)),
-        file=sys.stderr if args.diff else sys.stdout)
-    return 1 if args.check and changed else 0
+        print('would rewrite %d literal(s) in %d of %d file(s)' % (
+            literals, len(found), len(files)))
+        return 1 if found else 0
+    result = codemod.ParallelTransformResult(0, 0, 0, 0)
+    if found:
+        result = codemod.parallel_exec_transform_with_prettyprint(
+            rewrite.RewriteLiterals, sorted(found), jobs=args.jobs,
+            unified_diff=3 if args.diff else None, include_generated=True,
+            hide_progress=True, repo_root=os.getcwd(),
+            codemod_args={'constants': constants})
+    if not args.diff:
+        for path, findings in found.items():
+            print('%s: %d literal(s)' % (path, len(findings)))
+    print('%s %d literal(s) in %d of %d file(s); %d line(s) left longer '
+          'than %d columns%s' % (
+              'would rewrite' if args.diff else 'rewrote', literals,
+              result.successes, len(files), result.warnings,
+              rewrite.MAX_LINE, '; %d file(s) FAILED' % result.failures
+              if result.failures else ''),
+          file=sys.stderr if args.diff else sys.stdout)
+    return 1 if result.failures else 0

@@ -26,7 +26,7 @@ report = nova_tools.load('report')
 
 @dataclasses.dataclass(frozen=True)
 class Definition:
-    """The shape of ``definitions.MachineDefinition`` the report reads."""
+    """The shape of ``machines.Machine`` the report reads."""
 
     migration_types: tuple
     cross_cell_move: bool

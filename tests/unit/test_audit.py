@@ -121,6 +121,68 @@ def counts(findings: dict) -> dict:
     return {key: group.rows for key, group in findings.items()}
 
 
+def every_kind_of_row(now: datetime.datetime, types=T.ALL + (None, 'shelve'),
+                      stale_after=7 * DAY) -> Seeder:
+    """A row of each type, variant, status and age the audit tells apart.
+
+    Statuses include NULL, misspellings, another case and a trailing
+    space (MySQL's default collations ignore both); ages are just before
+    and just after the threshold, far from it either way, and none.
+    """
+    seeder = Seeder(now)
+    statuses = S.ALL + (None, 'migrated', 'Finished', 'done ', ' running')
+    ages = (stale_after + datetime.timedelta(microseconds=1),
+            stale_after - datetime.timedelta(microseconds=1),
+            stale_after + datetime.timedelta(seconds=1), 90 * DAY,
+            datetime.timedelta(0), None)
+    for migration_type in types:
+        for cross_cell in (False, True, None):
+            for status in statuses:
+                for age in ages:
+                    row_id = seeder.add(migration_type, status,
+                                        age=age or datetime.timedelta(0),
+                                        cross_cell=cross_cell)
+                    if age is None:
+                        seeder.rows[row_id - 1].update(created_at=None,
+                                                       updated_at=None)
+    return seeder
+
+
+def judged_in_python(engine: sa.Engine, now: datetime.datetime,
+                     stale_after=7 * DAY) -> audit.AuditReport:
+    """Every row through :func:`audit.check_rows`, none skipped by SQL."""
+    report = audit.AuditReport(table='migrations',
+                               stale_before=now - stale_after)
+    migrations = auditdb.migrations_table()
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(*migrations.c).where(
+            migrations.c.deleted == 0)).all()
+    report.rows = len(rows)
+    audit.check_rows(report, rows, audit.machine_tables())
+    return report
+
+
+def findings(report: audit.AuditReport) -> dict:
+    """Every finding of a report, with its count and examples."""
+    return {name: {key: (group.rows, group.examples)
+                   for key, group in getattr(report, name).items()}
+            for name in ('unknown_statuses', 'unknown_types', 'impossible',
+                         'null_types', 'stuck', 'done_evacuations')}
+
+
+class SkippedBySqlAssertions:
+    """The database skips only rows the Python judge finds nothing in."""
+
+    def assert_sql_skips_only_healthy_rows(self, engine, now, types):
+        every_kind_of_row(now, types).insert(engine)
+        expected = judged_in_python(engine, now)
+        report = auditdb.audit_table(engine, now=now, batch_size=50)
+        self.assertEqual(findings(expected), findings(report))
+        self.assertEqual(expected.rows, report.rows)
+        # NOTE: the database did skip rows: the terminal and recent ones.
+        self.assertLess(report.read, report.rows)
+
+
 class AuditAssertions:
     """Checks of a report of ``Seeder().good().bad()``; mixed into tests."""
 
@@ -149,7 +211,8 @@ class AuditAssertions:
         self.assertEqual(8 if unknown_type else 7, report.breaking)
 
 
-class TestAudit(testtools.TestCase, AuditAssertions):
+class TestAudit(testtools.TestCase, AuditAssertions,
+                SkippedBySqlAssertions):
 
     def setUp(self):
         super().setUp()
@@ -160,14 +223,51 @@ class TestAudit(testtools.TestCase, AuditAssertions):
         self.engine = sa.create_engine(self.url)
         self.addCleanup(self.engine.dispose)
 
-    def _audit(self, **kwargs):
+    def _audit(self, bind=None, **kwargs):
         kwargs.setdefault('stale_after', 7 * DAY)
-        return auditdb.audit_table(self.engine, now=self.now, **kwargs)
+        return auditdb.audit_table(bind or self.engine, now=self.now,
+                                   **kwargs)
+
+    def test_sql_skips_only_rows_without_findings(self):
+        self.assert_sql_skips_only_healthy_rows(self.engine, self.now,
+                                                T.ALL + (None, 'shelve'))
+
+    def test_sql_skips_only_rows_without_findings_converted(self):
+        # The command's engine has sqlite3 parse the timestamps (a
+        # converter); the one above parses them in Python.
+        engine = dburl.engine(sa.make_url(self.url), read_only=False)
+        self.addCleanup(engine.dispose)
+        self.assert_sql_skips_only_healthy_rows(engine, self.now,
+                                                T.ALL + (None, 'shelve'))
+
+    def test_timestamps_in_other_iso_forms(self):
+        # Text Nova never writes, but another tool might: 'T', no
+        # fraction, milliseconds. Stale ones are still stuck.
+        Seeder(self.now).insert(self.engine)
+        # NOTE: the day of the threshold: as text, 'T' sorts after ' '.
+        stale = self.now - 7 * DAY - datetime.timedelta(hours=1)
+        forms = (stale.isoformat(sep='T'), stale.isoformat(sep='T')[:19],
+                 stale.isoformat(sep=' ', timespec='milliseconds'),
+                 (self.now - 7 * DAY).isoformat(sep='T'))
+        with self.engine.begin() as connection:
+            for row_id, when in enumerate(forms, 1):
+                connection.exec_driver_sql(
+                    "INSERT INTO migrations (id, uuid, migration_type, "
+                    "status, deleted, created_at, updated_at) VALUES "
+                    "(?, ?, 'live-migration', 'running', 0, ?, ?)",
+                    (row_id, 'u%d' % row_id, when, when))
+        for engine in (self.engine, dburl.engine(sa.make_url(self.url))):
+            report = self._audit(bind=engine)
+            self.assertEqual({(T.LIVE_MIGRATION, False, S.RUNNING): 3},
+                             counts(report.stuck))
+            engine.dispose()
 
     def test_good_rows_find_nothing(self):
         Seeder(self.now).good().insert(self.engine)
         report = self._audit()
         self.assertEqual(4 * GOOD_PER_TYPE + 3, report.rows)
+        # NOTE: the database judged every row: none was worth reading.
+        self.assertEqual(0, report.read)
         self.assertEqual(0, report.breaking)
         self.assertEqual({}, report.stuck)
         self.assertEqual({}, report.done_evacuations)
@@ -254,13 +354,16 @@ class TestAudit(testtools.TestCase, AuditAssertions):
         tracemalloc.start()
         try:
             report = self._audit(batch_size=1000,
-                                 on_batch=lambda r: sizes.append(r.rows))
+                                 on_batch=lambda r: sizes.append(r.read))
             streamed_peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
         self.assertEqual(rows, report.rows)
-        self.assertEqual(rows // 1000, report.batches)
-        self.assertEqual(list(range(1000, rows + 1, 1000)), sizes)
+        # NOTE: the database skips the quarter of confirmed migrations.
+        judged = 3 * rows // 4
+        self.assertEqual(judged, report.read)
+        self.assertEqual(judged // 1000, report.batches)
+        self.assertEqual(list(range(1000, judged + 1, 1000)), sizes)
         self.assertEqual({'migrated': rows // 4},
                          counts(report.unknown_statuses))
         self.assertEqual(rows // 4, report.stuck_rows)
@@ -294,7 +397,7 @@ class TestParseDuration(testtools.TestCase):
 
     def test_units(self):
         self.assertEqual(datetime.timedelta(seconds=90),
-                         audit.parse_duration('90'))
+                         audit.parse_duration('90s'))
         self.assertEqual(datetime.timedelta(minutes=30),
                          audit.parse_duration('30m'))
         self.assertEqual(datetime.timedelta(days=1, hours=12),
@@ -307,6 +410,16 @@ class TestParseDuration(testtools.TestCase):
             error = self.assertRaises(ValueError, audit.parse_duration, text)
             self.assertEqual('%r is not a duration; use e.g. 90s, 30m, 12h, '
                              '7d or 2w' % text, str(error))
+
+    def test_a_number_needs_a_unit(self):
+        # "7" read as 7 seconds reported minutes-old rows as stuck.
+        for text in ('7', ' 7 ', '90'):
+            error = self.assertRaises(ValueError, audit.parse_duration, text)
+            number = text.strip()
+            self.assertEqual(
+                '%r has no unit; write %ss, %sm, %sh, %sd or %sw' % (
+                    text, number, number, number, number, number),
+                str(error))
 
 
 class TestAuditCommand(testtools.TestCase):
@@ -356,8 +469,8 @@ class TestAuditCommand(testtools.TestCase):
         code, out, _ = self._run('--format', 'json', '--stale-after', '2w')
         self.assertEqual(1, code)
         data = json.loads(out)
-        self.assertEqual({'databases': 1, 'not_checked': 0, 'rows': 101,
-                          'breaking_under_strict': 8, 'stuck': 4,
+        self.assertEqual({'databases': 1, 'not_checked': 0, 'shared': 0,
+                          'rows': 101, 'breaking_under_strict': 8, 'stuck': 4,
                           'done_evacuations': 2}, data['total'])
         self.assertEqual(1, data['exit_status'])
         database, = data['databases']
@@ -367,11 +480,13 @@ class TestAuditCommand(testtools.TestCase):
             for g in database['report']['done_evacuations']})
 
     def test_progress(self):
-        self.seeder.insert(self.engine)
+        # 83 good rows, none to judge row by row; the 18 bad ones are.
+        self.seeder.bad().insert(self.engine)
         code, _, err = self._run('--progress', 'always', '--batch-size', '10')
-        self.assertEqual(0, code)
-        self.assertIn('\rread 10 of 83 rows (12%)', err)
-        self.assertIn('\rread 83 of 83 rows (100%)\n', err)
+        self.assertEqual(1, code)
+        self.assertEqual('\r101 rows: 0 read to judge'
+                         '\r101 rows: 10 read to judge'
+                         '\r101 rows: 18 read to judge\n', err)
 
     def test_no_progress_when_not_a_terminal(self):
         self.seeder.insert(self.engine)

@@ -20,6 +20,11 @@ cell; expected counts come from the seeded rows (see ``test_audit``).
 import io
 import json
 import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
 
 import fixtures
 from oslo_config import cfg
@@ -28,6 +33,7 @@ from oslo_upgradecheck import upgradecheck as oslo_upgradecheck
 from oslo_utils import timeutils
 import testtools
 
+from nova_migration_sm import auditdb
 from nova_migration_sm import cells
 from nova_migration_sm.cmd import cli
 from nova_migration_sm import dburl
@@ -136,6 +142,9 @@ def run_cli(test: testtools.TestCase, *argv) -> tuple[int, str, str]:
     return captured(test, cli.main, argv)
 
 
+CELL3_UUID = '33333333-3333-4333-8333-333333333333'
+
+
 class TestAuditEveryCell(testtools.TestCase):
 
     def setUp(self):
@@ -159,7 +168,7 @@ class TestAuditEveryCell(testtools.TestCase):
             [(d['name'], d['uuid'], d['database'], d['report']['rows'],
               d['report']['breaking_under_strict'])
              for d in data['databases']])
-        self.assertEqual({'databases': 3, 'not_checked': 0,
+        self.assertEqual({'databases': 3, 'not_checked': 0, 'shared': 0,
                           'rows': 2 * GOOD_ROWS + BAD_ROWS,
                           'breaking_under_strict': 8, 'stuck': 6,
                           'done_evacuations': 3}, data['total'])
@@ -238,6 +247,70 @@ class TestAuditEveryCell(testtools.TestCase):
         self.assertEqual(0, code)
         self.assertIn('TOTAL: 3 of 3 cells checked', out)
 
+    def test_cells_sharing_a_database_are_audited_once(self):
+        # cell1 and cell3 name one file, by two spellings of its path:
+        # its 8 rows that break are counted once, and both outputs say so.
+        deployment = self.useFixture(Deployment(
+            Seeder(self.now).good().bad(), Seeder(self.now).good()))
+        again = os.path.join(deployment.path, '.', 'cell1.sqlite')
+        deployments.api_database(deployment.url('api-shared'), (
+            (deployments.CELL1_UUID, 'cell1', deployment.url('cell1')),
+            (deployments.CELL2_UUID, 'cell2', deployment.url('cell2')),
+            (CELL3_UUID, 'cell3', 'sqlite:///' + again)))
+        conf = deployments.nova_conf(os.path.join(
+            deployment.path, 'shared.conf'), deployment.url('api-shared'))
+        code, out, err = run_cli(self, 'audit', '--config-file', conf)
+        self.assertEqual((1, ''), (code, err))
+        self.assertIn('== Cell cell3 (%s), sqlite:///%s ==\nThe same '
+                      'database as cell cell1: audited once, there.\n'
+                      % (CELL3_UUID, again), out)
+        self.assertIn('TOTAL: 3 of 3 cells checked, %d rows read; 8 would '
+                      'break under strict' % (2 * GOOD_ROWS + BAD_ROWS), out)
+        self.assertIn('SHARED: cell cell3 uses the database of cell cell1; '
+                      'each database was audited once.', out)
+        code, out, _ = run_cli(self, 'audit', '--config-file', conf,
+                               '--format', 'json')
+        data = json.loads(out)
+        self.assertEqual([None, None, 'cell1'], [
+            d['shared_with'] for d in data['databases']])
+        self.assertEqual([True, True, False], [
+            d['checked'] for d in data['databases']])
+        self.assertEqual((3, 0, 1, 8), (
+            data['total']['databases'], data['total']['not_checked'],
+            data['total']['shared'], data['total']['breaking_under_strict']))
+        self.assertEqual(1, data['exit_status'])
+        # The upgrade check says so too, and counts the 8 rows once.
+        code, out, _ = captured(self, upgradecheck.main, (
+            '--config-file', conf, 'upgrade', 'check', '--json'))
+        details = json.loads(out)['checks'][0]['details']
+        self.assertEqual(1, code)
+        self.assertIn('cell3: the same database as cell1, checked once '
+                      'there.', details)
+        self.assertIn('8 rows would break under it', details)
+        self.assertNotIn('could not be checked', details)
+
+    def test_cells_are_audited_concurrently(self):
+        # Each cell is read on a thread of its own, at the same time: a
+        # barrier that every cell must reach before any goes on.
+        deployment = self.useFixture(Deployment(
+            Seeder(self.now).good(), Seeder(self.now).good().bad()))
+        barrier = threading.Barrier(3, timeout=30)
+        threads = set()
+        audit_table = auditdb.audit_table
+
+        def meeting(*args, **kwargs):
+            threads.add(threading.current_thread().name)
+            barrier.wait()
+            return audit_table(*args, **kwargs)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_migration_sm.auditdb.audit_table', meeting))
+        code, out, _ = run_cli(self, 'audit', '--config-file',
+                               deployment.conf)
+        self.assertEqual(1, code)
+        self.assertEqual(3, len(threads))
+        self.assertIn('TOTAL: 3 of 3 cells checked', out)
+
     def test_password_never_shown(self):
         api = 'postgresql+psycopg2://nova:pa$$word@127.0.0.1:1/nova_api'
         conf = deployments.nova_conf(os.path.join(
@@ -249,6 +322,38 @@ class TestAuditEveryCell(testtools.TestCase):
         self.assertTrue(err.startswith(
             'nova-migration-sm audit: postgresql+psycopg2://nova:***@'
             '127.0.0.1:1/nova_api: cannot connect: '), err)
+
+
+class TestStoppedBySignals(testtools.TestCase):
+
+    def test_sigterm_while_every_cell_is_read(self):
+        # Two cells on a server that accepts connections and never
+        # answers: the audit connects to both at once, then SIGTERM.
+        listener = socket.socket()
+        self.addCleanup(listener.close)
+        listener.bind(('127.0.0.1', 0))
+        listener.listen(8)
+        listener.settimeout(60)
+        url = 'postgresql+psycopg2://nova:secret@127.0.0.1:%d/%%s' % (
+            listener.getsockname()[1])
+        path = self.useFixture(fixtures.TempDir()).path
+        api = 'sqlite:///%s' % os.path.join(path, 'api.sqlite')
+        deployments.api_database(api, (
+            (deployments.CELL1_UUID, 'cell1', url % 'cell1'),
+            (deployments.CELL2_UUID, 'cell2', url % 'cell2')))
+        conf = deployments.nova_conf(os.path.join(path, 'nova.conf'), api)
+        process = subprocess.Popen(
+            [sys.executable, '-m', 'nova_migration_sm.cmd.cli', 'audit',
+             '--config-file', conf], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        self.addCleanup(process.kill)
+        for _ in range(2):
+            self.addCleanup(listener.accept()[0].close)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+        self.assertEqual(('', 'nova-migration-sm audit: interrupted by '
+                          'SIGTERM; nothing was concluded\n', 143),
+                         (out, err, process.returncode))
 
 
 class TestUpgradeCheckEveryCell(testtools.TestCase):

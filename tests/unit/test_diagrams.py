@@ -27,14 +27,14 @@ from tests import transcription as transcribed
 # Recorded by hand from the definitions and reviewed line by line.
 EVACUATION_TABLE = """\
 evacuation: Evacuation (rebuild on another host).
-  status         marks           allowed next statuses                    \
+  status         marks        allowed next statuses                    \
 race moves (stale writers only)
-  accepted       initial         pre-migrating, error, failed, completed  -
-  pre-migrating  initial         done, failed, error, completed           -
-  error          terminal,error  failed                                   -
-  failed         terminal,error  -                                        -
-  done           -               completed                                -
-  completed      terminal        -                                        \
+  accepted       initial      pre-migrating, error, failed, completed  -
+  pre-migrating  initial      done, failed, error, completed           -
+  error          ended,error  failed                                   -
+  failed         ended,error  -                                        -
+  done           -            completed                                -
+  completed      ended        -                                        \
 done (source compute restart), pre-migrating (source compute restart), \
 failed (source compute restart), error (source compute restart)
 """
@@ -66,9 +66,9 @@ stateDiagram-v2
     completed --> pre_migrating : race, source compute restart
     completed --> failed : race, source compute restart
     completed --> error : race, source compute restart
-    classDef terminal stroke-width:4px
+    classDef ended stroke-width:4px
     classDef failure color:red,stroke:red
-    class error,failed,completed terminal
+    class error,failed,completed ended
     class error,failed failure
 """
 
@@ -96,11 +96,11 @@ class TestMachines(testtools.TestCase):
                 (migration_type, cross_cell)]
             m = diagrams.machine(migration_type, cross_cell)
             self.assertEqual(lifecycle,
-                             {(src, dst) for src, dst, _ in m.edges})
+                             {(src, dst) for src, dst, _ in m.moves})
             self.assertEqual(races, {(p, dst) for p, dst, _, _ in m.races})
             self.assertEqual(initial, set(m.initial))
-            self.assertEqual(terminal, set(m.terminal))
-            self.assertTrue(all(where for _, _, where in m.edges))
+            self.assertEqual(terminal, set(m.ended))
+            self.assertTrue(all(where for _, _, where in m.moves))
 
     def test_nova_function(self):
         self.assertEqual('_resize_instance', diagrams.nova_function(
@@ -214,7 +214,7 @@ class TestJson(testtools.TestCase):
                 self.assertEqual(races, {(r['persisted'], r['to'])
                                          for r in item['races']})
                 self.assertEqual(initial, set(item['initial']))
-                self.assertEqual(terminal, set(item['terminal']))
+                self.assertEqual(terminal, set(item['ended']))
 
 
 class TestTable(testtools.TestCase):

@@ -35,6 +35,10 @@ class TestInterrupt(testtools.TestCase):
         super().setUp()
         for signum in (signal.SIGINT, signal.SIGTERM):
             self.addCleanup(signal.signal, signum, signal.getsignal(signum))
+        # NOTE: as in an operator's shell; a test runner started in the
+        # background (nohup, CI) inherits SIGINT ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         self.err = io.StringIO()
         self.useFixture(fixtures.MonkeyPatch('sys.stderr', self.err))
 

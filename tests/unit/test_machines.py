@@ -19,6 +19,7 @@ a typo in ``definitions.py`` cannot hide behind the tables derived from it.
 
 import dataclasses
 import itertools
+import operator
 
 from automaton import exceptions as automaton_exc
 import testtools
@@ -56,25 +57,93 @@ class TestExhaustive(testtools.TestCase):
                 checked += 1
         self.assertEqual(8 * 19 * 18, checked)
 
-    def test_every_judgement(self):
+    def _compare(self, oracle, ask, cases) -> int:
+        """Ask the code and the oracle every case of every machine."""
         checked = 0
         for key in EXPECTED:
-            for seen, persisted, to, detect in itertools.product(
-                    (None, transcribed.UNKNOWN) + ALL, (None,) + ALL, ALL,
-                    (False, True)):
-                expected = transcribed.expected_judgement(
-                    key, seen, persisted, to, detect)
+            for seen, persisted, to, detect in cases:
+                expected = oracle(key, seen, persisted, to, detect)
                 try:
-                    got = machines.judge(key[0], key[1], seen, persisted,
-                                         to, detect)
+                    got = ask(key, seen, persisted, to, detect)
                 except (exceptions.InvalidMigrationStatusTransition,
-                        exceptions.MigrationStatusConflict) as error:
+                        exceptions.MigrationStatusConflict,
+                        ValueError) as error:
                     got = type(error)
                 self.assertEqual(expected, got, '%s seen=%r persisted=%r '
                                  'to=%r detect=%s' % (key, seen, persisted,
                                                       to, detect))
                 checked += 1
-        self.assertEqual(8 * 20 * 19 * 18 * 2, checked)
+        return checked
+
+    def test_every_judgement(self):
+        def ask(key, seen, persisted, to, detect):
+            return machines.judge(
+                key[0], cross_cell_move=key[1], seen=seen,
+                persisted=persisted, to_status=to,
+                detect_stale_writes=detect)
+
+        cases = list(itertools.product((None, transcribed.UNKNOWN) + ALL,
+                                       (None,) + ALL, ALL, (False, True)))
+        self.assertEqual(8 * 20 * 19 * 18 * 2, self._compare(
+            transcribed.expected_judgement, ask, cases))
+
+    def test_every_write_condition(self):
+        """The save rule, for every seen, persisted and target.
+
+        ``seen`` and ``persisted`` range over every status, NULL, a
+        legacy spelling and the unknown status; the target over every
+        status and a legacy spelling.
+        """
+        def ask(key, seen, persisted, to, detect):
+            outcome, statuses = machines.write_condition(
+                key[0], cross_cell_move=key[1], seen=seen,
+                persisted=persisted, target=to, detect_stale_writes=detect)
+            return outcome, set(statuses)
+
+        legacy = 'finshed'
+        every = (None, transcribed.UNKNOWN, legacy) + ALL
+        cases = list(itertools.product(every, every, ALL + (legacy,),
+                                       (False, True)))
+        self.assertEqual(8 * 21 * 21 * 19 * 2, self._compare(
+            transcribed.expected_write_condition, ask, cases))
+
+    def test_every_tabulated_write_condition(self):
+        """The hot path's table says what the oracle says, either mode."""
+        for (t, cc, seen, persisted, to), (outcome, expected) in \
+                machines.WRITE_CONDITIONS.items():
+            for detect in (False, True):
+                self.assertEqual(
+                    transcribed.expected_write_condition(
+                        (t, cc), seen, persisted, to, detect),
+                    (outcome, set(expected)))
+        # Every fresh move and same-value write of every machine.
+        self.assertEqual(
+            sum(len(lifecycle) + len({s for e in lifecycle for s in e})
+                for lifecycle, _, _, _ in EXPECTED.values()),
+            len(machines.WRITE_CONDITIONS))
+
+    def test_write_condition_names_the_migration_lazily(self):
+        names = []
+
+        def name():
+            names.append(1)
+            return 'm-9'
+
+        machines.write_condition('resize', seen='finished',
+                                 persisted='finished', target='confirmed',
+                                 migration=name)
+        self.assertEqual([], names)
+        error = self.assertRaises(
+            exceptions.InvalidMigrationStatusTransition,
+            machines.write_condition, 'resize', seen='finished',
+            persisted='finished', target='migrating', migration=name)
+        self.assertIn('Migration m-9 ', str(error))
+
+    def test_arguments_after_the_type_are_keyword_only(self):
+        for call in (machines.judge, machines.write_condition,
+                     machines.judge_unheld):
+            self.assertRaises(TypeError, call, 'resize', False, 'finished',
+                              'finished', 'confirmed')
 
     def test_races(self):
         for (migration_type, cross_cell), (_, races, _, _) in \
@@ -112,8 +181,9 @@ class TestExhaustive(testtools.TestCase):
     def test_unknown_type_raises(self):
         for call in (lambda: machines.is_allowed('teleport', 'accepted',
                                                  'queued'),
-                     lambda: machines.judge('teleport', False, 'accepted',
-                                            'accepted', 'queued'),
+                     lambda: machines.judge('teleport', seen='accepted',
+                                            persisted='accepted',
+                                            to_status='queued'),
                      lambda: machines.is_race('teleport', 'done', 'error')):
             error = self.assertRaises(exceptions.UnknownMigrationType, call)
             self.assertIsInstance(error, ValueError)
@@ -128,8 +198,8 @@ class TestTerminalMeansTerminal(testtools.TestCase):
         for to in ('pre-migrating', 'done', 'failed', 'error', 'accepted'):
             error = self.assertRaises(
                 exceptions.InvalidMigrationStatusTransition, machines.judge,
-                'evacuation', False, 'completed', 'completed', to,
-                migration='m-1')
+                'evacuation', seen='completed', persisted='completed',
+                to_status=to, migration='m-1')
             self.assertEqual("Migration m-1 (type evacuation) may not move "
                              "from status 'completed' to %r; allowed next "
                              "statuses: none." % to, str(error))
@@ -138,19 +208,20 @@ class TestTerminalMeansTerminal(testtools.TestCase):
         # Bug 1764883: the destination saw pre-migrating, the restarted
         # source wrote completed.
         self.assertEqual('race', machines.judge(
-            'evacuation', False, 'pre-migrating', 'completed', 'done'))
+            'evacuation', seen='pre-migrating', persisted='completed',
+            to_status='done'))
 
     def test_stale_writer_still_needs_its_own_move(self):
         # The destination saw accepted: accepted -> done is no move of its.
         self.assertRaises(exceptions.InvalidMigrationStatusTransition,
-                          machines.judge, 'evacuation', False, 'accepted',
-                          'completed', 'done')
+                          machines.judge, 'evacuation', seen='accepted',
+                          persisted='completed', to_status='done')
 
     def test_undeclared_race_is_a_conflict(self):
         error = self.assertRaises(
             exceptions.MigrationStatusConflict, machines.judge,
-            'resize', False, 'pre-migrating', 'confirmed', 'error',
-            migration='m-2')
+            'resize', seen='pre-migrating', persisted='confirmed',
+            to_status='error', migration='m-2')
         self.assertEqual(
             "Migration m-2 (type resize) was last seen in status "
             "'pre-migrating' but the database holds 'confirmed'; the move "
@@ -159,18 +230,52 @@ class TestTerminalMeansTerminal(testtools.TestCase):
 
     def test_detect_stale_writes_refuses_a_declared_race(self):
         self.assertRaises(exceptions.MigrationStatusConflict,
-                          machines.judge, 'evacuation', False,
-                          'pre-migrating', 'completed', 'done', True)
+                          machines.judge, 'evacuation', seen='pre-migrating',
+                          persisted='completed', to_status='done',
+                          detect_stale_writes=True)
 
     def test_terminal_statuses_leave_only_for_errors(self):
         for key in machines.machine_keys():
-            for status in machines.terminal_statuses(*key):
+            for status in machines.ended_statuses(*key):
                 self.assertLessEqual(
                     set(machines.next_statuses(key[0], status, key[1])),
                     {'error', 'failed'}, key)
 
 
 class TestMachines(testtools.TestCase):
+
+    def test_one_built_machine_per_key(self):
+        for key, (lifecycle, races, initial, ended) in EXPECTED.items():
+            m = machines.get(*key)
+            self.assertIsInstance(m, machines.Machine)
+            self.assertIs(m.automaton, machines.get_machine(*key))
+            moves = {(s, d) for s, d, _ in m.edges + m.late
+                     if s is not machines.CREATE}
+            self.assertEqual(lifecycle, moves, key)
+            self.assertEqual(races, {(p, d) for p, d, _, _ in m.races})
+            # The late moves are a table of their own: out of an end.
+            for src, dst, _ in m.late:
+                self.assertIn(src, ended)
+                self.assertIn(dst, {'error', 'failed'})
+            self.assertFalse({(s, d) for s, d, _ in m.late} &
+                             {(s, d) for s, d, _ in m.edges})
+            self.assertEqual(initial, set(m.initial))
+            self.assertEqual(ended, set(m.ended))
+            self.assertEqual({'error', 'failed'} & set(m.statuses),
+                             set(m.errors))
+        self.assertEqual(4, len(machines.built()))
+
+    def test_built_machine_is_frozen(self):
+        m = machines.get('evacuation')
+        self.assertRaises(dataclasses.FrozenInstanceError, setattr, m,
+                          'ended', ())
+        for table in (m.next, m.before, m.where, m.race_of):
+            self.assertRaises(TypeError, operator.setitem, table, 'done', ())
+
+    def test_readers_get_the_same_object(self):
+        from nova_migration_sm import diagrams
+        self.assertIs(machines.get('resize'), diagrams.machine('migration'))
+        self.assertEqual(machines.built(), diagrams.all_machines())
 
     def test_machines_are_frozen_and_shared(self):
         machine = machines.get_machine('resize')
@@ -237,7 +342,7 @@ class TestDerivedSets(testtools.TestCase):
         self.assertEqual(('accepted', 'pre-migrating'),
                          machines.initial_statuses('evacuation'))
         self.assertEqual(('error', 'failed', 'completed', 'cancelled'),
-                         machines.terminal_statuses('live-migration'))
+                         machines.ended_statuses('live-migration'))
         self.assertEqual(('accepted', 'queued', 'preparing', 'running',
                           'running (post-copy)'),
                          machines.in_progress_statuses('live-migration'))
@@ -312,7 +417,7 @@ class TestDefinitions(testtools.TestCase):
 
     def test_terminal_statuses_are_states(self):
         for key in machines.machine_keys():
-            self.assertLessEqual(set(machines.terminal_statuses(*key)),
+            self.assertLessEqual(set(machines.ended_statuses(*key)),
                                  set(machines.statuses(*key)))
 
     def test_only_declared_statuses_are_spelled(self):
@@ -346,7 +451,7 @@ class TestValidate(testtools.TestCase):
         broken = self._definition(edges=definitions.EVACUATION.edges + (
             ('completed', 'pre-migrating', 'x.py:1'),))
         error = self.assertRaises(ValueError, machines.build_machine, broken)
-        self.assertIn('edge completed -> pre-migrating leaves a terminal '
+        self.assertIn('edge completed -> pre-migrating leaves an ended '
                       'status', str(error))
 
     def test_late_edge_into_a_status_that_is_no_error(self):

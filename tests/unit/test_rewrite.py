@@ -18,6 +18,7 @@ output is written out by hand.
 
 import contextlib
 import io
+import multiprocessing
 import os
 import textwrap
 
@@ -226,6 +227,20 @@ class TestRewriteSource(testtools.TestCase):
             """)
         self.assertEqual(after, rewrite.rewrite_source(before).source)
 
+    def test_a_line_left_too_long_is_named(self):
+        # no bracket to break inside
+        before = _code("""
+            from nova.objects import fields
+
+            instance_migration_record_for_the_resize.status = 'confirmed'
+            x = 1
+            """)
+        result = rewrite.rewrite_source(before)
+        self.assertEqual(
+            'instance_migration_record_for_the_resize.status = '
+            'fields.MigrationStatus.CONFIRMED', result.source.splitlines()[2])
+        self.assertEqual([3], result.long_lines)
+
     def test_nothing_to_rewrite_leaves_the_source(self):
         source = "vm_state = 'error'\n"
         result = rewrite.rewrite_source(source)
@@ -309,11 +324,13 @@ class TestCommand(testtools.TestCase):
         path = self._write('a.py', "migration.status = 'done'\n")
         code, out, _err = self._run('--diff', path)
         self.assertEqual(0, code)
-        self.assertIn("-migration.status = 'done'\n"
-                      "+from nova.objects import fields\n"
-                      "+\n"
-                      "+migration.status = fields.MigrationStatus.DONE\n",
-                      out)
+        # libcst's unified diff, its lines split on newlines
+        self.assertEqual(['--- ' + path, '+++ ' + path, '@@ -1,2 +1,4 @@',
+                          "-migration.status = 'done'",
+                          '+from nova.objects import fields',
+                          ' ',
+                          '+migration.status = fields.MigrationStatus.DONE',
+                          '+'], out.splitlines())
         self.assertEqual("migration.status = 'done'\n", self._read(path))
 
     def test_bad_input_is_one_line_and_exit_2(self):
@@ -327,3 +344,31 @@ class TestCommand(testtools.TestCase):
             self.assertEqual(2, code, argv)
             self.assertEqual(1, len(err.strip().splitlines()), (argv, err))
             self.assertNotIn('Traceback', err)
+
+    def test_a_line_that_cannot_be_broken_is_a_warning_and_counted(self):
+        # no bracket to break inside: the line stays, and says so
+        path = self._write(
+            'nova/compute/x.py',
+            'from nova.objects import fields\n\n'
+            'instance_migration_record_for_the_resize.status = '
+            "'confirmed'\n")
+        code, out, err = self._run(self.tree)
+        self.assertEqual(0, code)
+        self.assertIn('%s:3: 82 columns, longer than 79 after the '
+                      'rewrite; break it by hand' % path, err)
+        self.assertIn('rewrote 1 literal(s) in 1 of 1 file(s); 1 line(s) '
+                      'left longer than 79 columns', out)
+
+    def test_jobs_run_in_processes_that_are_gone_after(self):
+        paths = [self._write('nova/m%d.py' % n,
+                             "migration.status = 'done'\n")
+                 for n in range(9)]
+        code, out, _err = self._run('--jobs', '2', self.tree)
+        self.assertEqual(0, code)
+        self.assertIn('rewrote 9 literal(s) in 9 of 9 file(s)', out)
+        for path in paths:
+            self.assertEqual(
+                'from nova.objects import fields\n\n'
+                'migration.status = fields.MigrationStatus.DONE\n',
+                self._read(path))
+        self.assertEqual([], multiprocessing.active_children())

@@ -25,8 +25,9 @@ recorded (a file, or a directory of ``*.jsonl``). Prints:
 * moves checked, refused (each with its test and Nova frames), warned,
   conflicts (a compare-and-swap found another status), same-value
   writes, copies, race moves taken (per type, ``persisted -> to``, with
-  the race's name), and per migration type the lifecycle edges (``edges``
-  and ``late`` of each ``MachineDefinition``) taken and never taken; the
+  the race's name), and per migration type the lifecycle edges
+  (``edges`` and ``late`` of each built ``machines.Machine``) taken
+  and never taken; the
   races never taken are listed apart.
 
 Exit status: 0 only for a run checked and clean; 1 on a regression, a
@@ -43,12 +44,14 @@ import os
 import sys
 import typing
 
+from nova_migration_sm import machines
 import shard_plan
 import subunit_results
 
-CREATE = None
-UNKNOWN = '?'
-REFUSALS = ('refused', 'warned')
+CREATE = machines.CREATE
+UNKNOWN = machines.UNKNOWN
+Outcome = machines.Outcome
+REFUSALS = (Outcome.REFUSED, Outcome.WARNED)
 
 
 class ReportError(Exception):
@@ -143,19 +146,19 @@ def regressions(shards: dict[str, dict],
                             failing)}
 
 
-def machine_tables(definitions: typing.Iterable[typing.Any]) -> dict:
-    """``{(type, cross_cell): tables}`` from the machine definitions.
+def machine_tables(built: typing.Iterable[typing.Any]) -> dict:
+    """``{(type, cross_cell): tables}`` of the built machines.
 
-    Each definition holds ``edges`` and ``late`` (``FROM, TO, WHERE``:
-    the lifecycle) and ``races`` (``PERSISTED, TO, WHERE, RACE``).
+    Each :class:`nova_migration_sm.machines.Machine` holds ``edges`` and
+    ``late`` (``FROM, TO, WHERE``) and ``races`` (``PERSISTED, TO,
+    WHERE, RACE``); they are listed as they are, nothing is derived.
     """
     tables = {}
-    for definition in definitions:
-        lifecycle = [(src, dst, where) for src, dst, where in
-                     tuple(definition.edges) + tuple(definition.late)]
-        races = [tuple(race) for race in definition.races]
-        for migration_type in definition.migration_types:
-            tables[(migration_type, definition.cross_cell_move)] = {
+    for machine in built:
+        lifecycle = list(machine.edges) + list(machine.late)
+        races = [tuple(race) for race in machine.races]
+        for migration_type in machine.migration_types:
+            tables[(migration_type, machine.cross_cell_move)] = {
                 'lifecycle': lifecycle, 'races': races}
     return tables
 
@@ -178,18 +181,18 @@ def move_figures(moves: list[dict], tables: dict) -> dict:
         race_edges = {(p, t) for p, t, _, _ in table['races']}
         # The move starts from what the row held; a writer that wrote
         # under the condition "still holds what I saw" started from seen.
-        src = CREATE if move['outcome'] == 'create' else \
+        src = CREATE if move['outcome'] == Outcome.CREATE else \
             move['persisted'] if move['persisted'] != UNKNOWN else \
             move['seen']
         edge = (src, move['to'])
-        if move['outcome'] not in ('create', 'lifecycle', 'race',
-                                   'allowed'):
+        if move['outcome'] not in (Outcome.CREATE, Outcome.LIFECYCLE,
+                                   Outcome.RACE, Outcome.ALLOWED):
             continue
         if src == UNKNOWN:
             unplaced += 1  # judged without reading the row: no edge known
-        elif move['outcome'] != 'race' and edge in edges:
+        elif move['outcome'] != Outcome.RACE and edge in edges:
             lifecycle[key + edge] += 1
-        elif move['outcome'] != 'lifecycle' and edge in race_edges:
+        elif move['outcome'] != Outcome.LIFECYCLE and edge in race_edges:
             races[key + edge] += 1
         else:
             unexplained.append(_brief(move))
@@ -221,8 +224,8 @@ def move_figures(moves: list[dict], tables: dict) -> dict:
         'tests_with_moves': len({m['test'] for m in moves if m['test']}),
         'refused': [_brief(m) for m in moves if m['outcome'] in REFUSALS],
         'conflicts': [_brief(m) for m in moves
-                      if m['outcome'] == 'conflict'],
-        'same_value': outcome['same-value'],
+                      if m['outcome'] == Outcome.CONFLICT],
+        'same_value': outcome[Outcome.SAME_VALUE],
         'race_moves': sum(races.values()),
         'unplaced': unplaced,
         'unexplained': unexplained,
@@ -332,13 +335,8 @@ def render_moves(m: dict) -> list[str]:
     return out
 
 
-def _definitions() -> tuple:
-    from nova_migration_sm import definitions
-    return definitions.DEFINITIONS
-
-
 def judge(results: str, baseline: str | None, moves: str | None,
-          definitions: typing.Iterable[typing.Any] | None = None
+          built: typing.Iterable[typing.Any] | None = None
           ) -> tuple[dict, list[str], list[str]]:
     """The report as data, its text, and the reasons it fails."""
     shards = load_shards(results)
@@ -357,8 +355,8 @@ def judge(results: str, baseline: str | None, moves: str | None,
     if report['regressions']['ids']:
         failures.append('%d regressions' % len(report['regressions']['ids']))
     if moves is not None:
-        tables = machine_tables(definitions if definitions is not None
-                                else _definitions())
+        tables = machine_tables(built if built is not None
+                                else machines.built())
         report['moves'] = figures = move_figures(load_moves(moves), tables)
         text += render_moves(figures)
         if not figures['moves_checked']:

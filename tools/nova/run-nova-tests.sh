@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run Nova 34.0.0's own tests: CI's fast selection, or the whole suite.
+# Run Nova's own tests (34.0.0, or NOVA_VERSION): CI's fast selection, or
+# the whole suite.
 #
 # Usage: tools/nova/run-nova-tests.sh [WORKDIR/] [OPTIONS] [SHARD...]
 #   (no option)    the fast selection: shards `unit` (54 ids) and
@@ -17,6 +18,11 @@
 #                  .tox/nova-work, or .tox/nova-full-{plain,sm} with --full);
 #                  setup-nova.sh prepares it (a no-op when nothing changed)
 # Environment:
+#   NOVA_VERSION           the Nova release (default 34.0.0); another release
+#                          gets its WORKDIR default .tox/nova-VERSION, its
+#                          patch from nova-patch.sh and, for the fast plan,
+#                          selections generated from its sdist by
+#                          select-tests.py into WORKDIR/selections
 #   NOVA_SM_INTEGRATION=1  the sdist patched with tools/nova/nova-34.0.0.patch,
 #                          this repo installed in Nova's venv, enforcement
 #                          strict, every checked move recorded to
@@ -40,18 +46,21 @@
 # and last "N passed, M failed" over all shards (re-runs included). Exits 0
 # only when report.py finds no regression and no refused move.
 set -euo pipefail
+export NOVA_VERSION=${NOVA_VERSION:-34.0.0}
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 WORKDIR=${NOVA_WORKDIR:-}
-ARGS=() FULL=0 VALUE=0
+ARGS=() FULL=0 VALUE=0 TESTS=0
 for arg in "$@"; do
     if (( VALUE )); then ARGS+=("$arg") VALUE=0; continue; fi
     case $arg in
         -h|--help) awk 'NR>1 && /^#/ {sub(/^# ?/, ""); print; next}
                         NR>1 {exit}' "$0"; exit 0 ;;
-        --tests|--test-path|--rerun|--selections) ARGS+=("$arg") VALUE=1 ;;
+        --test-path|--rerun) ARGS+=("$arg") VALUE=1 ;;
         --full) ARGS+=("$arg") FULL=1 ;;
+        --tests) ARGS+=("$arg") VALUE=1 TESTS=1 ;;
+        --selections) ARGS+=("$arg") VALUE=1 TESTS=1 ;;
         */*) WORKDIR=$arg ;;
         *) ARGS+=("$arg") ;;
     esac
@@ -59,11 +68,13 @@ done
 MODE=plain
 if [[ ${NOVA_SM_INTEGRATION:-0} == 1 ]]; then
     MODE=sm
-    export NOVA_PATCH=${NOVA_PATCH:-$HERE/nova-34.0.0.patch}
+    NOVA_PATCH=${NOVA_PATCH:-$("$HERE/nova-patch.sh" "$NOVA_VERSION")}
+    export NOVA_PATCH
     export NOVA_SM_EXTRA_PIP="-e $REPO ${NOVA_SM_EXTRA_PIP:-}"
 fi
 if [[ -z $WORKDIR ]]; then
     WORKDIR=$REPO/.tox/nova-work
+    [[ $NOVA_VERSION != 34.0.0 ]] && WORKDIR=$REPO/.tox/nova-$NOVA_VERSION
     (( FULL )) && WORKDIR=$REPO/.tox/nova-full-$MODE
 fi
 if [[ ${NOVA_SKIP_SETUP:-0} != 1 ]]; then
@@ -76,5 +87,19 @@ else
 fi
 [[ -x $NOVA_VENV/bin/stestr && -f $NOVA_SDIST/.stestr.conf ]] || {
     echo "no Nova venv/sdist in $WORKDIR" >&2; exit 2; }
+if [[ $NOVA_VERSION != 34.0.0 ]] && (( ! FULL && ! TESTS )); then
+    # 34.0.0's committed selections name its test ids; another release's
+    # come from its own sdist, by the same rules.
+    for sel in unit functional; do
+        [[ -s $WORKDIR/selections/$sel-selection.txt ]] && continue
+        mkdir -p "$WORKDIR/selections"
+        NOVA_VENV=$NOVA_VENV "$NOVA_VENV/bin/python" "$HERE/select-tests.py" \
+            --sdist "$NOVA_SDIST" --venv "$NOVA_VENV" --selection "$sel" \
+            -o "$WORKDIR/selections/$sel-selection.txt.tmp" &&
+            mv "$WORKDIR/selections/$sel-selection.txt.tmp" \
+               "$WORKDIR/selections/$sel-selection.txt"
+    done
+    ARGS=(--selections "$WORKDIR/selections" "${ARGS[@]}")
+fi
 exec "$NOVA_VENV/bin/python" "$HERE/runner.py" --workdir "$WORKDIR" \
     --venv "$NOVA_VENV" --sdist "$NOVA_SDIST" "${ARGS[@]}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up OpenStack Nova 34.0.0's own test suite (sdist + venv) in a work dir.
+# Set up OpenStack Nova's own test suite (sdist + venv) in a work dir.
 #
 # Usage: tools/nova/setup-nova.sh [WORKDIR]
 #   WORKDIR defaults to ${NOVA_WORKDIR:-.tox/nova-work}.
@@ -9,8 +9,10 @@
 #   NOVA_SM_EXTRA_PIP extra pip install args, word-split, e.g. "-e /path/to/repo"
 #   NOVA_PATCH        a patch (-p1) to apply to the unpacked sdist, e.g.
 #                     tools/nova/nova-34.0.0.patch (the nova_migration_sm
-#                     integration); the sdist is unpacked afresh whenever the
-#                     patch (or its absence) changes
+#                     integration; tools/nova/nova-patch.sh VERSION names the
+#                     one for a release); the sdist is unpacked afresh
+#                     whenever the patch (or its absence) changes; a hunk
+#                     applied with fuzz is logged, a rejected one fails
 #   NOVA_SDIST_ONLY=1 stop after unpacking (and patching) the sdist
 #
 # Idempotent: the sdist is downloaded and unpacked once, the venv created once,
@@ -58,7 +60,12 @@ if [[ ! -f $SDIST/.stestr.conf ]]; then
     rm -rf "$SDIST" && mv "$SDIST.tmp/nova-$NOVA_VERSION" "$SDIST" && rmdir "$SDIST.tmp"
     if [[ -n ${NOVA_PATCH:-} ]]; then
         log "applying $NOVA_PATCH"
-        patch -d "$SDIST" -p1 --forward --quiet <"$NOVA_PATCH"
+        patch_out=$(patch -d "$SDIST" -p1 --forward --no-backup-if-mismatch \
+            <"$NOVA_PATCH") || { printf '%s\n' "$patch_out" >&2; exit 1; }
+        log "$(grep -c '^Hunk .* succeeded' <<<"$patch_out" || true) hunks" \
+            "applied at an offset, $(grep -c 'with fuzz' <<<"$patch_out" ||
+            true) of them with fuzz"
+        grep 'with fuzz' <<<"$patch_out" >&2 || true
         printf '%s\n' "$PATCH_WANT" >"$PATCH_STAMP"
     fi
 fi

@@ -30,6 +30,7 @@ from sphinx.util import nodes as sphinx_nodes
 
 from nova_migration_sm import definitions
 from nova_migration_sm import diagrams
+from nova_migration_sm import machines
 
 
 def _docname(env) -> str:
@@ -78,9 +79,9 @@ class StateTable(_MachineDirective):
         for status in machine.statuses:
             marks = [mark for mark, member in (
                 ('initial', status in machine.initial),
-                ('terminal', status in machine.terminal),
-                ('error', status in diagrams.ERROR_STATUSES)) if member]
-            nexts = [dst for src, dst, _ in machine.edges if src == status]
+                ('ended', status in machine.ended),
+                ('error', status in machines.ERROR_STATUSES)) if member]
+            nexts = [dst for src, dst, _ in machine.moves if src == status]
             races = ['``%s`` (%s)' % (dst, definitions.race_name(race))
                      for persisted, dst, _, race in machine.races
                      if persisted == status]
@@ -109,7 +110,7 @@ class StatusGlossary(_MachineDirective):
                       for line in entry.meaning.splitlines()[1:]]
             lines += ['', '      Written in Nova 34.0.0 by:', '']
             for machine, src, where in entry.writers:
-                move = ('created with it' if src is None
+                move = ('created with it' if src is machines.CREATE
                         else 'from ``%s``' % src)
                 lines.append('      * %s, %s: ``nova/%s``' % (
                     machine.title, move, where))
