@@ -109,8 +109,22 @@ def release_note(where: str, series: int) -> ReleaseNote | None:
     return None
 
 
-CREATE = None
-"""The ``FROM`` of an edge that creates the record."""
+class _Create:
+    """The ``FROM`` of a creating edge: no row yet, which NULL is not."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return 'CREATE'
+
+    def __reduce__(self) -> str:
+        # NOTE: copies and pickles are this one object.
+        return 'CREATE'
+
+
+CREATE = _Create()
+"""The ``FROM`` of an edge that creates the record. Not ``None``: a row
+whose status is NULL exists, and ``None`` is what it holds."""
 
 Edge = tuple[str | None, str, str]
 """``(FROM, TO, WHERE)``."""

@@ -475,6 +475,9 @@ def write_condition(migration_type: str, *, cross_cell_move: bool = False,
     write found another status. Returns ``(outcome, expected)``: the write
     must happen only while the row holds one of ``expected``.
 
+    * a creation (``seen`` and ``persisted`` are :data:`CREATE`): the
+      target must be an initial status, and ``expected`` is empty (there is
+      no row to hold anything);
     * ``persisted`` a status the type cannot hold (a legacy row): only a
       move into an error status, or the same value (:func:`judge_unheld`);
     * both unknown: :attr:`Outcome.ALLOWED`, on condition that the row
@@ -490,6 +493,13 @@ def write_condition(migration_type: str, *, cross_cell_move: bool = False,
     if hit is not None:
         return hit
     m = get(migration_type, cross_cell_move)
+    if seen is CREATE or persisted is CREATE:
+        if seen is not persisted:
+            raise ValueError('a record being created is seen and '
+                             'persisted as CREATE')
+        return WriteCondition(judge(
+            migration_type, cross_cell_move=cross_cell_move, seen=CREATE,
+            persisted=CREATE, to_status=target, migration=migration), ())
     if persisted == UNKNOWN:
         if seen != UNKNOWN:
             raise ValueError('persisted is unknown only when seen is')
@@ -550,9 +560,11 @@ def _invalid(m: Machine, migration_type: str, cross_cell_move: bool,
     if races:
         allowed = _unique(allowed + tuple(
             dst for p, dst, _, _ in m.races if p == from_status))
+    # NOTE: the error's kwargs cross RPC; a creation's from_status is None.
     return exceptions.InvalidMigrationStatusTransition(
         migration=_named(migration), migration_type=migration_type,
-        cross_cell_move=bool(cross_cell_move), from_status=from_status,
+        cross_cell_move=bool(cross_cell_move),
+        from_status=None if from_status is CREATE else from_status,
         to_status=to_status, allowed=allowed)
 
 

@@ -311,10 +311,10 @@ class MigrationStateMachineMixin:
                 outcome = Outcome.COPY
             else:
                 migration_type, cross_cell = self._sm_machine_key()
-                outcome = machines.judge(
+                outcome = machines.write_condition(
                     migration_type, cross_cell_move=cross_cell,
                     seen=machines.CREATE, persisted=machines.CREATE,
-                    to_status=status, migration=self._sm_name)
+                    target=status, migration=self._sm_name).outcome
         except exceptions.MigrationStateMachineError as error:
             return self._sm_refuse(error, 'create', None, super().create)
         result = super().create()

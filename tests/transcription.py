@@ -220,7 +220,17 @@ def expected_write_condition(key, seen, persisted, to, detect_stale):
         if to in ERRORS & states:
             return 'lifecycle', {persisted}
         return exceptions.InvalidMigrationStatusTransition
+    if seen is None:  # a NULL row since moved on: nothing starts at NULL
+        return exceptions.InvalidMigrationStatusTransition
     judged = expected_judgement(key, seen, persisted, to, detect_stale)
     if isinstance(judged, str):
         return judged, {persisted}
     return judged
+
+
+def expected_creation(key, to):
+    """A record is created in an initial status, with no row to match."""
+    _, _, initial, _ = EXPECTED[key]
+    if to in initial:
+        return 'create', set()
+    return exceptions.InvalidMigrationStatusTransition

@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     seen = _seen(args, migration_type, cross_cell)
     persisted = seen if args.persisted is None else checked.status(
         args.persisted, migration_type, cross_cell)
-    if seen is machines.CREATE and persisted is not None:
+    if seen is machines.CREATE and persisted is not machines.CREATE:
         raise CannotCheck('a record being created holds no status yet: '
                           '--persisted goes with a FROM status')
     to_status = checked.status(args.to_status, migration_type, cross_cell)

@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             new_instance_type_id=2 if migration_type == T.RESIZE else 1)
         migration.create()
         _print_move(migration, None,
-                    machines.where(migration_type, None, path[0]))
+                    machines.where(migration_type, machines.CREATE, path[0]))
         for status in path[1:]:
             old = migration.status
             migration.status = status

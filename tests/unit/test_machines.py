@@ -17,9 +17,11 @@ transcribed independently from the Nova 34.0.0 study and Nova's code, so
 a typo in ``definitions.py`` cannot hide behind the tables derived from it.
 """
 
+import copy
 import dataclasses
 import itertools
 import operator
+import pickle
 
 from automaton import exceptions as automaton_exc
 import testtools
@@ -50,8 +52,10 @@ class TestExhaustive(testtools.TestCase):
                         old == new and old in states)
                 self.assertEqual(
                     expected,
-                    machines.is_allowed(migration_type, old, new,
-                                        cross_cell),
+                    machines.is_allowed(
+                        migration_type,
+                        machines.CREATE if old is None else old, new,
+                        cross_cell),
                     '%s cross_cell=%s %r -> %r' % (
                         migration_type, cross_cell, old, new))
                 checked += 1
@@ -77,10 +81,12 @@ class TestExhaustive(testtools.TestCase):
 
     def test_every_judgement(self):
         def ask(key, seen, persisted, to, detect):
+            # NOTE: the transcription spells a creation None.
             return machines.judge(
-                key[0], cross_cell_move=key[1], seen=seen,
-                persisted=persisted, to_status=to,
-                detect_stale_writes=detect)
+                key[0], cross_cell_move=key[1],
+                seen=machines.CREATE if seen is None else seen,
+                persisted=machines.CREATE if persisted is None else persisted,
+                to_status=to, detect_stale_writes=detect)
 
         cases = list(itertools.product((None, transcribed.UNKNOWN) + ALL,
                                        (None,) + ALL, ALL, (False, True)))
@@ -106,6 +112,39 @@ class TestExhaustive(testtools.TestCase):
                                        (False, True)))
         self.assertEqual(8 * 21 * 21 * 19 * 2, self._compare(
             transcribed.expected_write_condition, ask, cases))
+
+    def test_every_creation(self):
+        """A creation's condition: an initial status, and no row to hold."""
+        legacy = 'finshed'
+        checked = 0
+        for key in EXPECTED:
+            for to in (None, legacy) + ALL:
+                expected = transcribed.expected_creation(key, to)
+                try:
+                    outcome, statuses = machines.write_condition(
+                        key[0], cross_cell_move=key[1], seen=machines.CREATE,
+                        persisted=machines.CREATE, target=to)
+                    got = outcome, set(statuses)
+                except exceptions.InvalidMigrationStatusTransition as error:
+                    got = type(error)
+                self.assertEqual(expected, got, '%s create %r' % (key, to))
+                checked += 1
+        self.assertEqual(8 * 20, checked)
+        for seen, persisted in ((machines.CREATE, 'accepted'),
+                                (None, machines.CREATE)):
+            self.assertRaises(ValueError, machines.write_condition,
+                              'migration', seen=seen, persisted=persisted,
+                              target='accepted')
+
+    def test_creation_is_not_a_null_row(self):
+        """CREATE is no status: a NULL row is a row, a creation is not."""
+        self.assertIsNotNone(machines.CREATE)
+        self.assertIs(machines.CREATE, copy.deepcopy(machines.CREATE))
+        self.assertIs(machines.CREATE,
+                      pickle.loads(pickle.dumps(machines.CREATE)))
+        self.assertRaises(exceptions.InvalidMigrationStatusTransition,
+                          machines.write_condition, 'migration', seen=None,
+                          persisted=None, target='pre-migrating')
 
     def test_every_tabulated_write_condition(self):
         """The hot path's table says what the oracle says, either mode."""
@@ -328,7 +367,8 @@ class TestDerivedSets(testtools.TestCase):
                          machines.next_statuses('live-migration',
                                                 'running'))
         self.assertEqual(('accepted',),
-                         machines.next_statuses('live-migration', None))
+                         machines.next_statuses('live-migration',
+                                                machines.CREATE))
         self.assertEqual(('error',), machines.next_statuses(
             'live-migration', 'cancelled'))
         self.assertEqual((), machines.next_statuses('live-migration',
@@ -424,7 +464,8 @@ class TestDefinitions(testtools.TestCase):
         for definition in definitions.DEFINITIONS:
             for src, dst, _ in definition.lifecycle:
                 self.assertIn(dst, statuses.MigrationStatus.ALL)
-                self.assertIn(src, (None,) + statuses.MigrationStatus.ALL)
+                self.assertIn(src, (definitions.CREATE,) +
+                              statuses.MigrationStatus.ALL)
             for persisted, dst, _, _ in definition.races:
                 self.assertIn(persisted, statuses.MigrationStatus.ALL)
                 self.assertIn(dst, statuses.MigrationStatus.ALL)

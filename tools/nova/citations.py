@@ -101,13 +101,15 @@ class Move:
     machine: str
     kind: str
     """``edge``, ``late`` or ``race``."""
-    from_status: str | None
+    from_status: str | type(definitions.CREATE)
     to_status: str
     where: str
 
     def __str__(self) -> str:
         return '%s %s %s -> %s' % (self.machine, self.kind,
-                                   self.from_status or 'CREATE',
+                                   'CREATE' if self.from_status is
+                                   definitions.CREATE
+                                   else self.from_status,
                                    self.to_status)
 
 

@@ -48,7 +48,9 @@ from nova_migration_sm import machines
 import shard_plan
 import subunit_results
 
-CREATE = machines.CREATE
+CREATE = None
+"""``from`` of a creation in the report's JSON (``machines.CREATE`` is no
+JSON value)."""
 UNKNOWN = machines.UNKNOWN
 Outcome = machines.Outcome
 REFUSALS = (Outcome.REFUSED, Outcome.WARNED)
@@ -155,7 +157,8 @@ def machine_tables(built: typing.Iterable[typing.Any]) -> dict:
     """
     tables = {}
     for machine in built:
-        lifecycle = list(machine.edges) + list(machine.late)
+        lifecycle = [(CREATE if src is machines.CREATE else src, dst, where)
+                     for src, dst, where in machine.edges + machine.late]
         races = [tuple(race) for race in machine.races]
         for migration_type in machine.migration_types:
             tables[(migration_type, machine.cross_cell_move)] = {
