@@ -20,6 +20,8 @@ The graph is built with :mod:`ast`, importing nothing.
 import ast
 import os
 import re
+import subprocess
+import sys
 
 import testtools
 
@@ -157,6 +159,23 @@ class TestLayers(testtools.TestCase):
                                    re.MULTILINE))
         self.assertEqual({(name, below) for name, allowed in ABOVE.items()
                           for below in allowed}, drawn)
+
+    def test_registration_is_a_call(self):
+        # NOTE: a fresh interpreter: this one's tests registered already.
+        code = (
+            'from oslo_versionedobjects import base\n'
+            'import nova_migration_sm.reference.objects.migration\n'
+            'from nova_migration_sm.reference import objects\n'
+            'names = base.VersionedObjectRegistry.obj_classes\n'
+            'print(sorted(names()), hasattr(objects, "Migration"))\n'
+            'objects.register_all()\n'
+            'objects.register_all()\n'
+            'print(sorted(names()), objects.Migration.VERSION,\n'
+            '      len(names()["Migration"]))\n')
+        out = subprocess.run([sys.executable, '-c', code], check=True,
+                             capture_output=True, text=True).stdout
+        self.assertEqual("[] False\n['Migration', 'MigrationList'] 1.9 1\n",
+                         out)
 
     def test_the_cycle_finder_finds_a_cycle(self):
         self.assertEqual(['a', 'b', 'c', 'a'], cycle(
