@@ -124,8 +124,8 @@ connection.close()
 ''',
     ('audit', None): '''
 import contextlib, io
-from nova_migration_sm import auditdb, cells
 from nova_migration_sm.cmd import cli
+from nova_migration_sm.operators import auditdb, cells
 import sqlalchemy.dialects.sqlite.pysqlite
 with contextlib.suppress(ImportError):
     import psycopg2, sqlalchemy.dialects.postgresql.psycopg2
@@ -222,7 +222,7 @@ def fill(url: str, rows: int, mix: str) -> None:
     """``rows`` rows of the mix in Nova's ``migrations`` table at ``url``."""
     import sqlalchemy as sa
 
-    from nova_migration_sm.db import models
+    from nova_migration_sm.reference.db import models
 
     engine = sa.create_engine(url)
     try:

@@ -26,11 +26,13 @@ import statemachine
 import transitions
 
 from benchmarks import harness
-from nova_migration_sm import context as sm_context
 from nova_migration_sm import machines
-from nova_migration_sm import objects
+from nova_migration_sm.reference import context as sm_context
+from nova_migration_sm.reference import objects
 from nova_migration_sm.statuses import MigrationStatus
 from nova_migration_sm.statuses import MigrationType
+
+objects.register_all()
 
 TYPE = MigrationType.LIVE_MIGRATION
 SRC = MigrationStatus.RUNNING

@@ -29,11 +29,13 @@ from oslo_db.sqlalchemy import provision
 
 from benchmarks import harness
 from nova_migration_sm import conf as sm_conf
-from nova_migration_sm import context as sm_context
-from nova_migration_sm.db import api as db
-from nova_migration_sm import objects
+from nova_migration_sm.reference import context as sm_context
+from nova_migration_sm.reference.db import api as db
+from nova_migration_sm.reference import objects
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
+
+objects.register_all()
 
 URLS_ENV = 'OS_TEST_DBAPI_ADMIN_CONNECTION'
 

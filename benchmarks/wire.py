@@ -33,11 +33,11 @@ from oslo_versionedobjects import base as ovo_base
 from benchmarks import harness
 from benchmarks import persistence
 from nova_migration_sm import conf as sm_conf
-from nova_migration_sm import context as sm_context
-from nova_migration_sm.db import api as db
-from nova_migration_sm import objects
-from nova_migration_sm.objects import base as objects_base
-from nova_migration_sm.objects import migration as migration_obj
+from nova_migration_sm.reference import context as sm_context
+from nova_migration_sm.reference.db import api as db
+from nova_migration_sm.reference import objects
+from nova_migration_sm.reference.objects import base as objects_base
+from nova_migration_sm.reference.objects import migration as migration_obj
 from nova_migration_sm.statuses import MigrationStatus as S
 
 
@@ -134,7 +134,7 @@ DEPENDENCIES = (
 CORE = ('nova_migration_sm', 'nova_migration_sm.machines',
         'nova_migration_sm.fields', 'nova_migration_sm.mixin')
 """What a Nova drop-in imports: the machines, the field and the mixin."""
-REFERENCE = CORE + ('nova_migration_sm.objects',)
+REFERENCE = CORE + ('nova_migration_sm.reference.objects.migration',)
 """Plus the reference objects and their SQLAlchemy model (info only)."""
 _IMPORT = '''
 import importlib, time, warnings

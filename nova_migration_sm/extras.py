@@ -12,40 +12,47 @@
 
 """Optional packages, and the extra of this package that installs each.
 
-The core (statuses, field, machines, mixin) needs none of them; the
-operator tools name the extra to install when one is missing.
+One extra per layer: the core (statuses, field, machines, mixin) needs
+none; ``reference``, ``operators`` and ``hacking`` install what their
+subpackage imports, ``postgresql`` and ``mysql`` a database driver,
+``diagrams`` pydot. A command names the extra of its own layer when a
+package is missing.
 """
 
 DISTRIBUTION = 'nova-migration-sm'
 
 OPTIONAL = {
-    # module: (package on PyPI, extra)
-    'sqlalchemy': ('SQLAlchemy', 'db'),
-    'oslo_db': ('oslo.db', 'db'),
-    'psycopg2': ('psycopg2', 'postgresql'),
-    'pymysql': ('PyMySQL', 'mysql'),
-    'oslo_messaging': ('oslo.messaging', 'rpc'),
-    'pydot': ('pydot', 'diagrams'),
-    'oslo_upgradecheck': ('oslo.upgradecheck', 'upgradecheck'),
-    'libcst': ('libcst', 'rewrite'),
+    # module: (package on PyPI, the extras that install it)
+    'sqlalchemy': ('SQLAlchemy', ('operators', 'reference')),
+    'oslo_db': ('oslo.db', ('operators', 'reference')),
+    'oslo_context': ('oslo.context', ('reference',)),
+    'oslo_messaging': ('oslo.messaging', ('reference',)),
+    'oslo_upgradecheck': ('oslo.upgradecheck', ('operators',)),
+    'psycopg2': ('psycopg2', ('postgresql',)),
+    'pymysql': ('PyMySQL', ('mysql',)),
+    'pydot': ('pydot', ('diagrams',)),
+    'libcst': ('libcst', ('hacking',)),
 }
-"""Top-level module -> ``(distribution, extra)``."""
+"""Top-level module -> ``(distribution, extras that install it)``."""
 
 
 def install_hint(extra: str) -> str:
-    """``pip install 'nova-migration-sm[db]'``."""
+    """``pip install 'nova-migration-sm[operators]'``."""
     return "pip install '%s[%s]'" % (DISTRIBUTION, extra)
 
 
-def missing(error: ImportError) -> str | None:
+def missing(error: ImportError, layer: str | None = None) -> str | None:
     """One line naming the missing package and its extra, or None.
 
-    None when the missing module is not one of :data:`OPTIONAL` (then it
-    is a broken install, not a missing extra).
+    The extra is ``layer`` (the extra of the code that failed to import)
+    when it installs the package, else the first that does. None when
+    the missing module is not one of :data:`OPTIONAL` (then it is a
+    broken install, not a missing extra).
     """
     name = (getattr(error, 'name', None) or '').split('.')[0]
     if name not in OPTIONAL:
         return None
-    package, extra = OPTIONAL[name]
+    package, extras = OPTIONAL[name]
+    extra = layer if layer in extras else extras[0]
     return '%s is not installed; install the %r extra: %s' % (
         package, extra, install_hint(extra))

@@ -21,9 +21,9 @@ import argparse
 import datetime
 import difflib
 
-from nova_migration_sm import audit
-from nova_migration_sm.cannotcheck import CannotCheck
 from nova_migration_sm import machines
+from nova_migration_sm.operators import audit
+from nova_migration_sm.operators.cannotcheck import CannotCheck
 from nova_migration_sm.statuses import MigrationStatus
 from nova_migration_sm.statuses import MigrationType
 

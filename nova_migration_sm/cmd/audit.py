@@ -24,9 +24,9 @@ import json
 import sys
 import threading
 
-from nova_migration_sm import audit
-from nova_migration_sm.cannotcheck import CannotCheck
 from nova_migration_sm.cmd import args as checked
+from nova_migration_sm.operators import audit
+from nova_migration_sm.operators.cannotcheck import CannotCheck
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -247,9 +247,9 @@ def format_table(audits: audit.Audits) -> str:
 
 
 def _targets(args: argparse.Namespace):
-    from nova_migration_sm import auditdb
-    from nova_migration_sm import cells
     from nova_migration_sm import conf as options
+    from nova_migration_sm.operators import auditdb
+    from nova_migration_sm.operators import cells
 
     if args.db_url is not None and args.config_args:
         raise CannotCheck('give --db-url or --config-file/--config-dir, '
@@ -274,7 +274,7 @@ def _error(database: audit.DatabaseAudit) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nova_migration_sm import auditdb
+    from nova_migration_sm.operators import auditdb
 
     targets = _targets(args)
     progress = None

@@ -21,11 +21,11 @@ type or status is not one of the type. ``FROM`` is what the writer saw
 
 import argparse
 
-from nova_migration_sm.cannotcheck import CannotCheck
 from nova_migration_sm.cmd import args as checked
 from nova_migration_sm import definitions
 from nova_migration_sm import exceptions
 from nova_migration_sm import machines
+from nova_migration_sm.operators.cannotcheck import CannotCheck
 from nova_migration_sm.statuses import MigrationType
 
 CREATE_ARG = '-'

@@ -31,11 +31,11 @@ import sys
 import threading
 import warnings
 
-from nova_migration_sm.cannotcheck import CannotCheck
-from nova_migration_sm.cannotcheck import first_line
-from nova_migration_sm.cannotcheck import redact
 from nova_migration_sm import extras
-from nova_migration_sm import interrupt
+from nova_migration_sm.operators.cannotcheck import CannotCheck
+from nova_migration_sm.operators.cannotcheck import first_line
+from nova_migration_sm.operators.cannotcheck import redact
+from nova_migration_sm.operators import interrupt
 
 PROG = 'nova-migration-sm'
 CANNOT_CHECK = 2
@@ -52,6 +52,11 @@ SUBCOMMANDS = {
 """Sub-command name -> module with ``add_arguments(parser)`` and
 ``run(args) -> int``; the module docstring's first line is the help.
 A module imports its optional packages in ``run()`` only."""
+
+EXTRAS = {'demo': 'reference', 'audit': 'operators', 'repair': 'operators',
+          'rewrite-literals': 'hacking', 'show': 'diagrams'}
+"""Sub-command -> the extra of the layer it runs, named when one of its
+packages is missing."""
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -82,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         summary = (module.__doc__ or '').strip().splitlines()[0]
         sub = commands.add_parser(name, help=summary, description=summary)
         module.add_arguments(sub)
-        sub.set_defaults(run=module.run)
+        sub.set_defaults(run=module.run, extra=EXTRAS.get(name))
     return parser
 
 
@@ -143,12 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     # NOTE: oslo.messaging pulls in oslo.service's eventlet backend, which
     # warns on import; this command never uses eventlet.
     warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
-    prog, debug, status = PROG, False, CANNOT_CHECK
+    prog, debug, status, extra = PROG, False, CANNOT_CHECK, None
     stdout = sys.stdout
     sys.stdout = _Stdout(stdout)
     try:
         args = build_parser().parse_args(argv)
         prog, debug = '%s %s' % (PROG, args.command), args.debug
+        extra = args.extra
         code = args.run(args)
         sys.stdout.flush()
         return code
@@ -157,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     except CannotCheck as error:
         message = str(error)
     except ImportError as error:
-        message = extras.missing(error) or _unexpected(error, debug)
+        message = (extras.missing(error, extra)
+                   or _unexpected(error, debug))
     except OutputError as error:
         sys.stdout = stdout
         _discard_stdout()

@@ -18,8 +18,8 @@ checked by the state machine; the last step shows a refused move.
 
 import argparse
 
-from nova_migration_sm.cannotcheck import CannotCheck
-from nova_migration_sm.cannotcheck import first_line
+from nova_migration_sm.operators.cannotcheck import CannotCheck
+from nova_migration_sm.operators.cannotcheck import first_line
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
 
@@ -58,8 +58,8 @@ def _open(text: str) -> str:
     from oslo_db import exception as db_exception
     import sqlalchemy as sa
 
-    from nova_migration_sm.db import api as db
-    from nova_migration_sm import dburl
+    from nova_migration_sm.operators import dburl
+    from nova_migration_sm.reference.db import api as db
 
     url = dburl.parse(text)
     with dburl.connect(url, read_only=False) as connection:
@@ -81,11 +81,12 @@ def _open(text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from nova_migration_sm import conf as sm_conf
-    from nova_migration_sm import context as sm_context
     from nova_migration_sm import exceptions
     from nova_migration_sm import machines
-    from nova_migration_sm import objects
+    from nova_migration_sm.reference import context as sm_context
+    from nova_migration_sm.reference import objects
 
+    objects.register_all()
     # NOTE: the default is warn; the demo shows what strict refuses.
     sm_conf.register_opts(sm_conf.CONF)
     sm_conf.CONF.set_override('enforcement', sm_conf.STRICT,

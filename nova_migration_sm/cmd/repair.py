@@ -29,10 +29,10 @@ import json
 import os
 import sys
 
-from nova_migration_sm.cannotcheck import CannotCheck
 from nova_migration_sm.cmd import args as checked
 from nova_migration_sm.cmd import audit as audit_cmd
-from nova_migration_sm import repair
+from nova_migration_sm.operators.cannotcheck import CannotCheck
+from nova_migration_sm.operators import repair
 
 NULL = 'NULL'
 """How ``--map`` spells a NULL status."""
@@ -182,7 +182,7 @@ def _key(cell: str, cell_uuid: str | None) -> str:
 
 def _write(args, targets, changes) -> list[repair.Outcome]:
     """Apply changes, cell by cell, as the targets name the cells."""
-    from nova_migration_sm import dburl
+    from nova_migration_sm.operators import dburl
 
     by_cell = collections.defaultdict(list)
     for change in changes:
@@ -220,7 +220,7 @@ def _write(args, targets, changes) -> list[repair.Outcome]:
 
 
 def _planned(args, targets, maps):
-    from nova_migration_sm import auditdb
+    from nova_migration_sm.operators import auditdb
 
     audits = auditdb.audit_targets(
         targets, stale_after=args.stale_after, table=args.table,

@@ -26,7 +26,7 @@ import argparse
 import os
 import sys
 
-from nova_migration_sm.cannotcheck import CannotCheck
+from nova_migration_sm.operators.cannotcheck import CannotCheck
 
 NAME = 'nova-migration-sm rewrite-literals'
 
@@ -61,7 +61,7 @@ def _python_files(paths: list[str]) -> list[str]:
 
 def _literals(files: list[str]) -> dict[str, list]:
     """The findings of each file that has some (the files to rewrite)."""
-    from nova_migration_sm import rewrite
+    from nova_migration_sm.hacking import rewrite
 
     found = {}
     for path in files:
@@ -78,7 +78,7 @@ def _literals(files: list[str]) -> dict[str, list]:
 def run(args: argparse.Namespace) -> int:
     from libcst import codemod
 
-    from nova_migration_sm import rewrite
+    from nova_migration_sm.hacking import rewrite
 
     try:
         constants = rewrite.Constants.parse(args.constants)

@@ -22,9 +22,9 @@ import os
 import sys
 import tempfile
 
-from nova_migration_sm.cannotcheck import CannotCheck
 from nova_migration_sm.cmd import args as checked
 from nova_migration_sm import diagrams
+from nova_migration_sm.operators.cannotcheck import CannotCheck
 from nova_migration_sm.statuses import MigrationType
 
 _EXTENSIONS = {'table': 'txt', 'mermaid': 'mmd'}

@@ -10,5 +10,11 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""flake8 checks for Nova code that spells migration statuses, and the
-analysis they share with the rewrite."""
+"""The code tooling: a layer above the core.
+
+The flake8 checks for Nova code that spells migration statuses
+(:mod:`.checks`), the analysis they share (:mod:`.analysis`) with the
+libcst codemod that rewrites the literals into constants
+(:mod:`.rewrite`, which breaks the lines it lengthens with :mod:`.wrap`).
+The codemod needs the ``hacking`` extra.
+"""

@@ -62,19 +62,22 @@ import testtools
 from testtools import content
 
 from nova_migration_sm import conf as sm_conf
-from nova_migration_sm import context as sm_context
-from nova_migration_sm.db import api as db
 from nova_migration_sm import machines
-from nova_migration_sm import objects
-from nova_migration_sm.objects import base as objects_base
-from nova_migration_sm import rpc
-from nova_migration_sm.rpc import api as rpc_api
-from nova_migration_sm.rpc import manager as rpc_manager
-from nova_migration_sm.rpc import serializer as rpc_serializer
-from nova_migration_sm.rpc import transport as rpc_transport
+from nova_migration_sm.reference import context as sm_context
+from nova_migration_sm.reference.db import api as db
+from nova_migration_sm.reference import objects
+from nova_migration_sm.reference.objects import base as objects_base
+from nova_migration_sm.reference import rpc
+from nova_migration_sm.reference.rpc import api as rpc_api
+from nova_migration_sm.reference.rpc import manager as rpc_manager
+from nova_migration_sm.reference.rpc import serializer as rpc_serializer
+from nova_migration_sm.reference.rpc import transport as rpc_transport
 from nova_migration_sm.statuses import MigrationType
 from tests.functional import rig
 from tests.functional.rig import conductor as rig_conductor
+
+# NOTE: as Nova's nova/test.py, the tests register the objects once.
+objects.register_all()
 
 REQUIRE_ENV = 'NOVA_MIGRATION_SM_REQUIRE_SERVERS'
 FIGURES_ENV = 'NOVA_MIGRATION_SM_FIGURES_FILE'
@@ -257,7 +260,8 @@ class Conductor(fixtures.Fixture):
                                else 'in-process')
         self.api = self.conductor.api()
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_migration_sm.objects.base.NovaObject.indirection_api',
+            'nova_migration_sm.reference.objects.base.NovaObject.'
+            'indirection_api',
             self.api))
 
     # NOTE: code Nova runs inside nova-conductor (its tasks) runs here

@@ -166,8 +166,8 @@ def mutate(mutation: str | None) -> None:
     """Break the library in this process as ``mutation`` says."""
     if mutation is None:
         return
+    from nova_migration_sm import cas
     from nova_migration_sm import conf as sm_conf
-    from nova_migration_sm.db import cas
     if mutation == 'check-off':
         sm_conf.register_opts(sm_conf.CONF)
         sm_conf.CONF.set_override('enforcement', sm_conf.OFF,

@@ -22,8 +22,8 @@ import datetime
 from oslo_db.sqlalchemy import test_fixtures
 import sqlalchemy as sa
 
-from nova_migration_sm import audit
 from nova_migration_sm.cmd import cli
+from nova_migration_sm.operators import auditdb
 from tests.functional import fixtures
 from tests.unit import test_audit
 
@@ -48,8 +48,8 @@ class TestAuditOnServers(fixtures.DatabaseTestCase,
         # unknown type cannot be stored there.
         test_audit.Seeder(self.now).good().bad(
             unknown_type=False).insert(self.engine)
-        report = audit.audit(self.engine, datetime.timedelta(days=7),
-                             now=self.now, batch_size=10)
+        report = auditdb.audit_table(self.engine, datetime.timedelta(days=7),
+                                     now=self.now, batch_size=10)
         self.assert_bad_rows_found(report, unknown_type=False)
         self.assertTrue(report.server_side_cursor)
         self.assertEqual(4 * test_audit.GOOD_PER_TYPE + 3 + 17, report.rows)
@@ -68,8 +68,9 @@ class TestAuditOnServers(fixtures.DatabaseTestCase,
                 days=30))
         seeder.insert(self.engine)
         sizes = []
-        report = audit.audit(self.engine, now=self.now, batch_size=500,
-                             on_batch=lambda r: sizes.append(r.read))
+        report = auditdb.audit_table(
+            self.engine, now=self.now, batch_size=500,
+            on_batch=lambda r: sizes.append(r.read))
         self.assertTrue(report.server_side_cursor)
         self.assertEqual(list(range(500, 5001, 500)), sizes)
         self.assertEqual(5000, report.stuck_rows)

@@ -34,8 +34,8 @@ import testtools
 from testtools import content
 
 from nova_migration_sm.cmd import cli
-from nova_migration_sm import dburl
-from nova_migration_sm import upgradecheck
+from nova_migration_sm.operators import dburl
+from nova_migration_sm.operators import upgradecheck
 from tests.functional import fixtures as functional
 from tests.unit import deployments
 from tests.unit.test_audit import Seeder

@@ -30,7 +30,7 @@ the real run can fail.
 
 from oslo_db.sqlalchemy import test_fixtures
 
-from nova_migration_sm.db import models
+from nova_migration_sm.reference.db import models
 from tests.functional import fixtures
 from tests.functional import racing
 from tests.functional import racing_tests

@@ -43,10 +43,10 @@ from oslo_db.sqlalchemy import test_fixtures
 import oslo_messaging
 import sqlalchemy as sa
 
-from nova_migration_sm.db import api as db
 from nova_migration_sm import exceptions
 from nova_migration_sm import machines
-from nova_migration_sm import objects
+from nova_migration_sm.reference.db import api as db
+from nova_migration_sm.reference import objects
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
 from tests.functional import broker
@@ -201,7 +201,8 @@ class TestConductorKilled(FaultCase):
             process.api.client = process.api.client.prepare(
                 timeout=CALL_TIMEOUT)
             self.useFixture(fx.MonkeyPatch(
-                'nova_migration_sm.objects.base.NovaObject.indirection_api',
+                'nova_migration_sm.reference.objects.base.NovaObject.'
+                'indirection_api',
                 process.api))
             migration = evacuation_at_done(self.context)
             pid = process.process.pid

@@ -19,9 +19,9 @@ is that code's (``machines.where``) and what the database then holds.
 
 from oslo_db.sqlalchemy import test_fixtures
 
-from nova_migration_sm.db import api as db
 from nova_migration_sm import exceptions
-from nova_migration_sm import objects
+from nova_migration_sm.reference.db import api as db
+from nova_migration_sm.reference import objects
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
 from tests.functional import fixtures
@@ -362,7 +362,8 @@ class TestConductorProcess(fixtures.FunctionalTestCase):
         process = self.useFixture(fixtures.ConductorProcess(
             self, self.database.url))
         self.useFixture(fixtures.fixtures.MonkeyPatch(
-            'nova_migration_sm.objects.base.NovaObject.indirection_api',
+            'nova_migration_sm.reference.objects.base.NovaObject.'
+            'indirection_api',
             process.api))
 
     def test_live_migration_and_refusal_in_another_process(self):

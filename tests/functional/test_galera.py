@@ -24,9 +24,9 @@ break it. Loaded only when ``GALERA_URLS`` names a cluster
 
 import testtools
 
-from nova_migration_sm import context as sm_context
-from nova_migration_sm.db import api as db
-from nova_migration_sm.db import models
+from nova_migration_sm.reference import context as sm_context
+from nova_migration_sm.reference.db import api as db
+from nova_migration_sm.reference.db import models
 from tests.functional import fixtures
 from tests.functional import galera
 from tests.functional import racing

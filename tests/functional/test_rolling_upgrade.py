@@ -28,8 +28,8 @@ from oslo_versionedobjects import exception as ovo_exception
 
 from nova_migration_sm import exceptions
 from nova_migration_sm import mixin
-from nova_migration_sm import objects
-from nova_migration_sm.rpc import serializer as rpc_serializer
+from nova_migration_sm.reference import objects
+from nova_migration_sm.reference.rpc import serializer as rpc_serializer
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
 from tests.functional import fixtures

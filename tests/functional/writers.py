@@ -16,14 +16,15 @@ Imported once by the writers' fork server (:mod:`tests.functional.racing`),
 so each writer process starts with the objects loaded.
 """
 
-from nova_migration_sm import context as sm_context
-from nova_migration_sm.db import api as db
-from nova_migration_sm import objects
+from nova_migration_sm.reference import context as sm_context
+from nova_migration_sm.reference.db import api as db
+from nova_migration_sm.reference import objects
 from tests.functional import racing
 
 
 def writer_api(db_url: str):
     """The reference objects, local to this process's database."""
+    objects.register_all()
     db.configure(db_url)
     return racing.migration_api(objects.Migration,
                                 sm_context.get_admin_context())

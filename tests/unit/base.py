@@ -19,9 +19,12 @@ from oslo_config import fixture as config_fixture
 import testtools
 
 from nova_migration_sm import conf as sm_conf
-from nova_migration_sm import context as sm_context
-from nova_migration_sm.db import api as db
-from nova_migration_sm import objects
+from nova_migration_sm.reference import context as sm_context
+from nova_migration_sm.reference.db import api as db
+from nova_migration_sm.reference import objects
+
+# NOTE: as Nova's nova/test.py, the tests register the objects once.
+objects.register_all()
 
 
 class Database(fixtures.Fixture):

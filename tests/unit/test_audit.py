@@ -27,15 +27,15 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 import testtools
 
-from nova_migration_sm import audit
-from nova_migration_sm import auditdb
 from nova_migration_sm.cmd import cli
 from nova_migration_sm import conf as sm_conf
-from nova_migration_sm.db import models
-from nova_migration_sm import dburl
+from nova_migration_sm.operators import audit
+from nova_migration_sm.operators import auditdb
+from nova_migration_sm.operators import dburl
+from nova_migration_sm.operators import upgradecheck
+from nova_migration_sm.reference.db import models
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
-from nova_migration_sm import upgradecheck
 
 DAY = datetime.timedelta(days=1)
 GOOD_PER_TYPE = 20
@@ -595,9 +595,9 @@ class TestImportsNoObjects(testtools.TestCase):
     def test_audit_and_upgrade_check_register_no_objects(self):
         # They run inside nova-status; registering our reference Migration
         # there would clash with Nova's in the shared o.vo registry.
-        code = ('import sys, nova_migration_sm.upgradecheck, '
-                'nova_migration_sm.audit; '
-                'print("nova_migration_sm.objects" in sys.modules)')
+        code = ('import sys, nova_migration_sm.operators.upgradecheck, '
+                'nova_migration_sm.operators.audit; '
+                'print("nova_migration_sm.reference.objects" in sys.modules)')
         out = subprocess.run([sys.executable, '-W', 'ignore', '-c', code],
                              capture_output=True, text=True, check=True)
         self.assertEqual('False', out.stdout.strip())

@@ -25,7 +25,7 @@ from oslo_versionedobjects import exception as ovo_exception
 from nova_migration_sm import exceptions
 from nova_migration_sm import machines
 from nova_migration_sm import mixin
-from nova_migration_sm import objects
+from nova_migration_sm.reference import objects
 from tests.functional.rig import conductor as rpc_conductor
 from tests.unit import base
 
@@ -141,7 +141,7 @@ class TestBadMigrationType(BadInputTestCase):
         self.assertIn("'live-migration'", str(error))
 
     def test_null_type_in_the_row_is_inferred_as_nova_does(self):
-        from nova_migration_sm.db import api as db
+        from nova_migration_sm.reference.db import api as db
         row = db.migration_create(self.context, {
             'status': 'pre-migrating', 'old_instance_type_id': 1,
             'new_instance_type_id': 2, 'uuid': None})
@@ -224,7 +224,8 @@ class TestBadPrimitives(BadInputTestCase):
             'nova_migration_sm.fields.STATUSES_ADDED_AFTER_1_9',
             {(1, 10): ('preparing',)}))
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_migration_sm.objects.migration.Migration.VERSION', '1.10'))
+            'nova_migration_sm.reference.objects.migration.Migration.VERSION',
+            '1.10'))
         self.migration.status = 'preparing'
         error = self.assertRaises(ovo_exception.ObjectActionError,
                                   self.migration.obj_to_primitive, '1.9')
@@ -262,6 +263,7 @@ class TestRefusedMoves(BadInputTestCase):
         conductor = rpc_conductor.Conductor(None).start()
         self.addCleanup(conductor.stop)
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_migration_sm.objects.base.NovaObject.indirection_api',
+            'nova_migration_sm.reference.objects.base.NovaObject.'
+            'indirection_api',
             conductor.api()))
         self.assert_refused('completed')

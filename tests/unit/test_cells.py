@@ -33,13 +33,13 @@ from oslo_upgradecheck import upgradecheck as oslo_upgradecheck
 from oslo_utils import timeutils
 import testtools
 
-from nova_migration_sm import auditdb
-from nova_migration_sm import cells
 from nova_migration_sm.cmd import cli
-from nova_migration_sm import dburl
+from nova_migration_sm.operators import auditdb
+from nova_migration_sm.operators import cells
+from nova_migration_sm.operators import dburl
+from nova_migration_sm.operators import upgradecheck
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
-from nova_migration_sm import upgradecheck
 from tests.unit import deployments
 from tests.unit.test_audit import DAY
 from tests.unit.test_audit import Seeder
@@ -304,7 +304,7 @@ class TestAuditEveryCell(testtools.TestCase):
             return audit_table(*args, **kwargs)
 
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_migration_sm.auditdb.audit_table', meeting))
+            'nova_migration_sm.operators.auditdb.audit_table', meeting))
         code, out, _ = run_cli(self, 'audit', '--config-file',
                                deployment.conf)
         self.assertEqual(1, code)
@@ -413,8 +413,8 @@ class TestUpgradeCheckEveryCell(testtools.TestCase):
         self.assertEqual(2, code)
         self.assertEqual('', out)
         self.assertEqual(
-            'python -m nova_migration_sm.upgradecheck: error: unrecognized '
-            'arguments: --config-file %s (global options such as '
+            'python -m nova_migration_sm.operators.upgradecheck: error: '
+            'unrecognized arguments: --config-file %s (global options such as '
             "--config-file go before 'upgrade check')\n" % deployment.conf,
             err)
 

@@ -27,10 +27,10 @@ import fixtures
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
-from nova_migration_sm.db import api as db
-from nova_migration_sm.db import cas
-from nova_migration_sm.db import models
+from nova_migration_sm import cas
 from nova_migration_sm import exceptions
+from nova_migration_sm.reference.db import api as db
+from nova_migration_sm.reference.db import models
 from tests.unit import base
 
 MIGRATIONS = models.Migration.__table__
@@ -68,7 +68,7 @@ class TestDeadlockRetry(base.TestCase):
             return real(*args, **kwargs)
 
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_migration_sm.db.cas.update_if_status', update_if_status))
+            'nova_migration_sm.cas.update_if_status', update_if_status))
 
     def _row(self):
         with self.winner.connect() as conn:
@@ -113,7 +113,7 @@ class TestDeadlockRetry(base.TestCase):
             raise db_exc.DBDeadlock()
 
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_migration_sm.db.cas.update_if_status', update_if_status))
+            'nova_migration_sm.cas.update_if_status', update_if_status))
         error = self.assertRaises(
             exceptions.MigrationStatusConflict, db.migration_update,
             self.context, self.migration.id, {'status': 'migrating'},

@@ -20,7 +20,7 @@ import time
 import fixtures
 import testtools
 
-from nova_migration_sm import interrupt
+from nova_migration_sm.operators import interrupt
 
 
 def signalled(signum: int) -> None:

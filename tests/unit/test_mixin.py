@@ -20,13 +20,13 @@ from oslo_utils import uuidutils
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import exception as ovo_exception
 
-from nova_migration_sm.db import api as db
-from nova_migration_sm.db import models
 from nova_migration_sm import exceptions
 from nova_migration_sm import mixin
-from nova_migration_sm import objects
-from nova_migration_sm.objects import migration as migration_objects
 from nova_migration_sm import observers
+from nova_migration_sm.reference.db import api as db
+from nova_migration_sm.reference.db import models
+from nova_migration_sm.reference import objects
+from nova_migration_sm.reference.objects import migration as migration_objects
 from tests import modetable
 from tests.unit import base
 

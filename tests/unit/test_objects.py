@@ -20,8 +20,8 @@ from oslo_versionedobjects import fixture
 
 from nova_migration_sm import exceptions
 from nova_migration_sm import fields as sm_fields
-from nova_migration_sm import objects
-from nova_migration_sm.objects import migration as migration_obj
+from nova_migration_sm.reference import objects
+from nova_migration_sm.reference.objects import migration as migration_obj
 from tests.unit import base
 
 OBJECT_DATA = {

@@ -15,8 +15,11 @@
 from oslo_versionedobjects import base as ovo_base
 import testtools
 
-from nova_migration_sm import objects
 from nova_migration_sm import ovo_internals as ovo
+from nova_migration_sm.reference import objects
+
+# NOTE: as Nova's nova/test.py, the tests register the objects once.
+objects.register_all()
 
 
 class TestStorage(testtools.TestCase):

@@ -33,10 +33,10 @@ from hypothesis import stateful
 from hypothesis import strategies as st
 from testtools import content
 
-from nova_migration_sm import context as sm_context
-from nova_migration_sm.db import api as db
 from nova_migration_sm import exceptions
-from nova_migration_sm import objects
+from nova_migration_sm.reference import context as sm_context
+from nova_migration_sm.reference.db import api as db
+from nova_migration_sm.reference import objects
 from nova_migration_sm.statuses import MigrationStatus
 from tests import transcription as transcribed
 from tests.unit import base

@@ -28,9 +28,9 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 import testtools
 
-from nova_migration_sm import auditdb
 from nova_migration_sm import machines
-from nova_migration_sm import repair
+from nova_migration_sm.operators import auditdb
+from nova_migration_sm.operators import repair
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
 from tests.unit import deployments
@@ -377,7 +377,7 @@ class TestRepairOnSQLite(CommandTestCase, RepairScenarios):
         self.assertEqual(before, self.statuses())
 
     def test_interrupted_apply_says_what_it_wrote(self):
-        from nova_migration_sm.db import cas
+        from nova_migration_sm import cas
 
         self.seed(self.stuck_cell())
         real, calls = cas.update_if_status, []
@@ -389,7 +389,7 @@ class TestRepairOnSQLite(CommandTestCase, RepairScenarios):
             return real(*args, **kwargs)
 
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_migration_sm.db.cas.update_if_status', interrupted))
+            'nova_migration_sm.cas.update_if_status', interrupted))
         journal = self.path('journal.jsonl')
         code, _, err = self.run_cli('repair', '--db-url', self.url,
                                     '--apply', '--journal', journal)

@@ -26,7 +26,7 @@ import fixtures
 import testtools
 
 from nova_migration_sm.cmd import cli
-from nova_migration_sm import rewrite
+from nova_migration_sm.hacking import rewrite
 
 
 def _code(text: str) -> str:

@@ -35,9 +35,9 @@ from oslo_upgradecheck import upgradecheck as oslo_upgradecheck
 from oslo_utils import timeutils
 import testtools
 
+from nova_migration_sm.operators import upgradecheck
 from nova_migration_sm.statuses import MigrationStatus as S
 from nova_migration_sm.statuses import MigrationType as T
-from nova_migration_sm import upgradecheck
 from tests.unit import deployments
 from tests.unit.test_audit import DAY
 from tests.unit.test_audit import Seeder
@@ -244,17 +244,18 @@ class TestCommandLine(testtools.TestCase):
         check.assert_not_called()
         self.assertEqual((2, ''), (code, out))
         self.assertEqual(
-            "python -m nova_migration_sm.upgradecheck: error: 'upgrade chek' "
-            "is not a command; did you mean 'upgrade check'?\n", err)
+            "python -m nova_migration_sm.operators.upgradecheck: error: "
+            "'upgrade chek' is not a command; did you mean 'upgrade "
+            "check'?\n", err)
 
     def test_directory_as_config_file(self):
         path = self.useFixture(fixtures.TempDir()).path
         code, out, err = self.main('--config-file', path, 'upgrade', 'check')
         self.assertEqual((2, ''), (code, out))
         self.assertEqual(
-            'python -m nova_migration_sm.upgradecheck: error: --config-file '
-            '%s is a directory; give a directory as --config-dir %s\n' % (
-                path, path), err)
+            'python -m nova_migration_sm.operators.upgradecheck: error: '
+            '--config-file %s is a directory; give a directory as '
+            '--config-dir %s\n' % (path, path), err)
 
     def test_stdout_on_a_full_disk(self):
         class Full(io.StringIO):
@@ -270,8 +271,8 @@ class TestCommandLine(testtools.TestCase):
             'oslo_upgradecheck.upgradecheck.CONF', None))
         self.assertEqual(2, upgradecheck.main([
             '--config-file', deployment.conf, 'upgrade', 'check']))
-        self.assertEqual('python -m nova_migration_sm.upgradecheck: cannot '
-                         'write the result: No space left on device\n',
+        self.assertEqual('python -m nova_migration_sm.operators.upgradecheck: '
+                         'cannot write the result: No space left on device\n',
                          err.getvalue())
 
     def test_sigterm_during_the_check(self):
@@ -288,7 +289,7 @@ class TestCommandLine(testtools.TestCase):
             code, out, err = self.main('--config-file', deployment.conf,
                                        'upgrade', 'check')
         self.assertEqual((143, ''), (code, out))
-        self.assertEqual('python -m nova_migration_sm.upgradecheck: '
+        self.assertEqual('python -m nova_migration_sm.operators.upgradecheck: '
                          'interrupted by SIGTERM; nothing was concluded\n',
                          err)
         self.assertIs(before, signal.getsignal(signal.SIGTERM))

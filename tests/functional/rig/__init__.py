@@ -13,7 +13,7 @@
 
 """Test rigs: the processes and channels the functional tests run.
 
-They are not part of the library (``nova_migration_sm.rpc`` is):
+They are not part of the library (``nova_migration_sm.reference.rpc`` is):
 
 * :mod:`.local`: an in-process stand-in for an oslo.messaging client.
 * :mod:`.conductor`: a conductor, in a thread or as its own process

@@ -30,13 +30,14 @@ import sys
 import warnings
 
 from nova_migration_sm import conf as sm_conf
-from nova_migration_sm import context as sm_context
-from nova_migration_sm.db import api as db
-from nova_migration_sm import rpc
-from nova_migration_sm.rpc import api as rpc_api
-from nova_migration_sm.rpc import manager as rpc_manager
-from nova_migration_sm.rpc import serializer as rpc_serializer
-from nova_migration_sm.rpc import transport as rpc_transport
+from nova_migration_sm.reference import context as sm_context
+from nova_migration_sm.reference.db import api as db
+from nova_migration_sm.reference import objects
+from nova_migration_sm.reference import rpc
+from nova_migration_sm.reference.rpc import api as rpc_api
+from nova_migration_sm.reference.rpc import manager as rpc_manager
+from nova_migration_sm.reference.rpc import serializer as rpc_serializer
+from nova_migration_sm.reference.rpc import transport as rpc_transport
 from tests.functional import rig
 from tests.functional.rig import local
 
@@ -107,6 +108,7 @@ def _parse_args(argv):
 def main(argv=None) -> int:
     warnings.filterwarnings('ignore', category=DeprecationWarning)
     args = _parse_args(argv)
+    objects.register_all()
     sm_conf.register_opts(sm_conf.CONF)
     group = sm_conf.GROUP.name
     if args.enforcement:

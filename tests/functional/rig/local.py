@@ -21,9 +21,9 @@ it in the calling thread.
 import oslo_messaging
 from oslo_serialization import jsonutils
 
-from nova_migration_sm.rpc import api as rpc_api
-from nova_migration_sm.rpc import manager as rpc_manager
-from nova_migration_sm.rpc import serializer as rpc_serializer
+from nova_migration_sm.reference.rpc import api as rpc_api
+from nova_migration_sm.reference.rpc import manager as rpc_manager
+from nova_migration_sm.reference.rpc import serializer as rpc_serializer
 
 
 class LocalClient:

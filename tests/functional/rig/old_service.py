@@ -18,7 +18,7 @@ one class table, so it must run in its own process::
     python -m tests.functional.rig.old_service --transport-url URL \
         --topic OLD_TOPIC --conductor-topic CONDUCTOR_TOPIC
 
-There ``Migration`` is :class:`~nova_migration_sm.objects.migration.
+There ``Migration`` is :class:`~nova_migration_sm.reference.objects.migration.
 Nova34Migration` and ``NovaObject.indirection_api`` points at the (1.9)
 conductor: objects it reads are backported for it, objects it saves are
 loaded and checked there, and a 1.9 object sent to it is backported on
@@ -33,13 +33,13 @@ import warnings
 import oslo_messaging
 from oslo_versionedobjects import base as ovo_base
 
-from nova_migration_sm import objects
-from nova_migration_sm.objects import base as objects_base
-from nova_migration_sm.objects import migration
-from nova_migration_sm import rpc
-from nova_migration_sm.rpc import api as rpc_api
-from nova_migration_sm.rpc import serializer as rpc_serializer
-from nova_migration_sm.rpc import transport as rpc_transport
+from nova_migration_sm.reference import objects
+from nova_migration_sm.reference.objects import base as objects_base
+from nova_migration_sm.reference.objects import migration
+from nova_migration_sm.reference import rpc
+from nova_migration_sm.reference.rpc import api as rpc_api
+from nova_migration_sm.reference.rpc import serializer as rpc_serializer
+from nova_migration_sm.reference.rpc import transport as rpc_transport
 from tests.functional import rig
 
 OBJECT_VERSIONS = {'1.0': {'Migration': '1.8'},

@@ -12,14 +12,17 @@
 
 """The reference versioned objects: ``Migration`` 1.9 and its list.
 
-Importing this package registers them; ``nova_migration_sm.objects.X`` is
-always the newest registered version of ``X``.
+Importing registers nothing; :func:`register_all` does, as Nova's
+``nova.objects.register_all()``. Once it ran,
+``nova_migration_sm.reference.objects.X`` is the newest registered
+version of ``X``.
 """
 
 
 def register_all() -> None:
-    """Import (and so register) every reference object."""
-    __import__('nova_migration_sm.objects.migration')
+    """Register every reference object (calling it again changes nothing)."""
+    from nova_migration_sm.reference.objects import base
+    from nova_migration_sm.reference.objects import migration
 
-
-register_all()
+    for cls in (migration.Migration, migration.MigrationList):
+        base.NovaObjectRegistry.register(cls)

@@ -12,9 +12,10 @@
 
 """Database URLs an operator gives: checked, shown, opened read-only.
 
-Every failure is a :class:`~nova_migration_sm.cannotcheck.CannotCheck`
-whose message is one line naming the URL (password as ``***``), what went
-wrong and, where there is one, what to do. SQLite files are opened with
+Every failure is a
+:class:`~nova_migration_sm.operators.cannotcheck.CannotCheck` whose message
+is one line naming the URL (password as ``***``), what went wrong and,
+where there is one, what to do. SQLite files are opened with
 ``mode=ro``: a missing file is an error, never a new empty database.
 """
 
@@ -25,11 +26,11 @@ from urllib import parse as urlparse
 
 import sqlalchemy as sa
 
-from nova_migration_sm.cannotcheck import CannotCheck
-from nova_migration_sm.cannotcheck import first_line
-from nova_migration_sm.cannotcheck import hide
-from nova_migration_sm.cannotcheck import redact
 from nova_migration_sm import extras
+from nova_migration_sm.operators.cannotcheck import CannotCheck
+from nova_migration_sm.operators.cannotcheck import first_line
+from nova_migration_sm.operators.cannotcheck import hide
+from nova_migration_sm.operators.cannotcheck import redact
 
 BACKENDS = ('sqlite', 'postgresql', 'mysql', 'mariadb')
 """SQLAlchemy backends the audit reads (Nova runs on the last three)."""
@@ -44,7 +45,7 @@ def shown(url: sa.URL) -> str:
 
     An unencoded ``@`` in the password makes SQLAlchemy (and Nova) read
     the rest of the password into the host: everything up to the last
-    ``@`` is hidden (:func:`~nova_migration_sm.cannotcheck.redact`).
+    ``@`` is hidden (:func:`~nova_migration_sm.operators.cannotcheck.redact`).
     """
     return redact(url.render_as_string(hide_password=True))
 
@@ -130,7 +131,7 @@ def _sqlite_read_only(url: sa.URL) -> sa.URL:
 
 def _driver_missing(url: sa.URL, error: ImportError) -> CannotCheck:
     module = (error.name or '').split('.')[0]
-    hint = extras.missing(error)
+    hint = extras.missing(error, 'operators')
     if hint is not None:
         return CannotCheck('%s: %s' % (shown(url), hint))
     if url.get_backend_name() in ('mysql', 'mariadb'):

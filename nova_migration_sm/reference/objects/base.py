@@ -27,10 +27,10 @@ ObjectListBase = ovo_base.ObjectListBase
 
 
 class NovaObjectRegistry(ovo_base.VersionedObjectRegistry):
-    """Keeps ``nova_migration_sm.objects.<Name>`` the newest version."""
+    """Keeps ``reference.objects.<Name>`` the newest registered version."""
 
     def registration_hook(self, cls, index):
-        from nova_migration_sm import objects
+        from nova_migration_sm.reference import objects
         current = getattr(objects, cls.obj_name(), None)
         version = versionutils.convert_version_to_tuple(cls.VERSION)
         if current is None or version >= \

@@ -15,13 +15,14 @@
 The database itself skips the rows the audit would find nothing in
 (:func:`candidates`: a terminal status of the row's type, or an
 in-progress one updated recently), so Python only sees the rows that
-may be findings, and :func:`nova_migration_sm.audit.check_rows` judges
-each of them. They are streamed: a server-side cursor on PostgreSQL and
+may be findings, and
+:func:`nova_migration_sm.operators.audit.check_rows` judges each of them.
+They are streamed: a server-side cursor on PostgreSQL and
 MySQL/MariaDB, a stepped cursor on SQLite, so memory does not grow with
 the table. Only ``SELECT`` statements are issued, in a read-only
 transaction where the backend has one; SQLite files are opened read-only
-(:mod:`nova_migration_sm.dburl`). The cells of a deployment are audited
-concurrently, one connection each (:func:`audit_targets`).
+(:mod:`nova_migration_sm.operators.dburl`). The cells of a deployment are
+audited concurrently, one connection each (:func:`audit_targets`).
 """
 
 import concurrent.futures
@@ -36,8 +37,8 @@ import threading
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
-from nova_migration_sm import audit
-from nova_migration_sm import dburl
+from nova_migration_sm.operators import audit
+from nova_migration_sm.operators import dburl
 from nova_migration_sm.statuses import MigrationStatus
 from nova_migration_sm.statuses import MigrationType
 

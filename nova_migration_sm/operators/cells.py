@@ -28,8 +28,8 @@ from oslo_config import cfg
 from oslo_utils import netutils
 import sqlalchemy as sa
 
-from nova_migration_sm import auditdb
-from nova_migration_sm import dburl
+from nova_migration_sm.operators import auditdb
+from nova_migration_sm.operators import dburl
 
 CELL0_UUID = '00000000-0000-0000-0000-000000000000'
 """Nova's ``CellMapping.CELL0_UUID``."""

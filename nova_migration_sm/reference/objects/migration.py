@@ -14,8 +14,10 @@
 
 :class:`Nova34Migration` is Nova's ``Migration`` 1.8 as Nova 34.0.0 has it
 (``nova/objects/migration.py``): same fields, history, remotable methods
-and ``obj_make_compatible``, hence the same fingerprint. It is not
-registered; an old service registers it to speak 1.8. :class:`Migration`
+and ``obj_make_compatible``, hence the same fingerprint. No class here
+registers on import: :func:`nova_migration_sm.reference.objects.register_all`
+registers :class:`Migration` and :class:`MigrationList`, and an old
+service registers :class:`Nova34Migration` to speak 1.8. :class:`Migration`
 1.9 adds the state machine: ``status`` becomes a
 :class:`MigrationStatusField` and ``create()``/``save()`` are checked.
 Statuses added later are refused to older receivers
@@ -27,11 +29,11 @@ from oslo_utils import versionutils
 from oslo_versionedobjects import exception as ovo_exception
 from oslo_versionedobjects import fields
 
-from nova_migration_sm.db import api as db
 from nova_migration_sm import fields as sm_fields
 from nova_migration_sm import machines
 from nova_migration_sm import mixin
-from nova_migration_sm.objects import base
+from nova_migration_sm.reference.db import api as db
+from nova_migration_sm.reference.objects import base
 from nova_migration_sm.statuses import MigrationType
 
 
@@ -215,7 +217,7 @@ class Nova34Migration(base.NovaPersistentObject, base.NovaObject):
         return self.is_resize and self.source_node == self.dest_node
 
 
-@base.NovaObjectRegistry.register
+@base.NovaObjectRegistry.register_if(False)
 class Migration(mixin.MigrationStateMachineMixin, Nova34Migration):
     """Nova's ``Migration`` with its status checked by the state machine.
 
@@ -227,7 +229,7 @@ class Migration(mixin.MigrationStateMachineMixin, Nova34Migration):
     VERSION = '1.9'
 
 
-@base.NovaObjectRegistry.register
+@base.NovaObjectRegistry.register_if(False)
 class MigrationList(base.ObjectListBase, base.NovaObject):
     """A list of :class:`Migration`.
 

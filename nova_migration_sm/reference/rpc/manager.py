@@ -27,8 +27,8 @@ from oslo_log import log as logging
 import oslo_messaging
 from oslo_utils import versionutils
 
-from nova_migration_sm.objects import base as objects_base
-from nova_migration_sm.rpc import serializer as rpc_serializer
+from nova_migration_sm.reference.objects import base as objects_base
+from nova_migration_sm.reference.rpc import serializer as rpc_serializer
 
 LOG = logging.getLogger(__name__)
 

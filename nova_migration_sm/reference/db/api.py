@@ -29,10 +29,10 @@ from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
-from nova_migration_sm.db import cas
-from nova_migration_sm.db import models
+from nova_migration_sm import cas
 from nova_migration_sm import exceptions
 from nova_migration_sm import machines
+from nova_migration_sm.reference.db import models
 from nova_migration_sm.statuses import MigrationStatus
 from nova_migration_sm.statuses import MigrationType
 

@@ -11,7 +11,7 @@
 
 """What the machines say about the rows of a Nova ``migrations`` table.
 
-The rows are read elsewhere (:mod:`nova_migration_sm.auditdb` streams
+The rows are read elsewhere (:mod:`nova_migration_sm.operators.auditdb` streams
 them from a database, read-only); this module sorts them into findings,
 grouped and counted:
 
@@ -294,22 +294,6 @@ def check_rows(report: AuditReport, rows, tables) -> None:
         elif status in in_progress:
             stuck[migration_type, cross_cell, status].add(
                 when, row_id, uuid, deleted, row)
-
-
-def audit(bind, *args, **kwargs) -> AuditReport:
-    """Stream a ``migrations`` table through the machines (needs SQLAlchemy).
-
-    :func:`nova_migration_sm.auditdb.audit_table`, kept here for callers
-    of earlier releases.
-    """
-    from nova_migration_sm import auditdb
-    return auditdb.audit_table(bind, *args, **kwargs)
-
-
-def count_rows(bind, *args, **kwargs) -> int:
-    """:func:`nova_migration_sm.auditdb.count_rows` (needs SQLAlchemy)."""
-    from nova_migration_sm import auditdb
-    return auditdb.count_rows(bind, *args, **kwargs)
 
 
 @dataclasses.dataclass

@@ -21,7 +21,7 @@ and what to do. On its own it takes oslo.upgradecheck's command line,
 where global options such as ``--config-file`` go **before** ``upgrade
 check`` (without one it reads Nova's default config files)::
 
-    python -m nova_migration_sm.upgradecheck \\
+    python -m nova_migration_sm.operators.upgradecheck \\
         --config-file /etc/nova/nova.conf upgrade check [--json]
 
 Results (and exit statuses, oslo.upgradecheck's):
@@ -39,7 +39,7 @@ Results (and exit statuses, oslo.upgradecheck's):
   invalid ``[migration_state_machine]`` value.
 
 Interrupted by SIGINT or SIGTERM it prints one line and exits 130 or 143
-(:mod:`nova_migration_sm.interrupt`).
+(:mod:`nova_migration_sm.operators.interrupt`).
 """
 
 import contextlib
@@ -50,7 +50,7 @@ import io
 import os
 import sys
 
-from nova_migration_sm import interrupt
+from nova_migration_sm.operators import interrupt
 
 if __name__ == '__main__':
     # NOTE: before the imports below, which take most of a second.
@@ -61,25 +61,26 @@ try:
     from oslo_upgradecheck import upgradecheck
     import sqlalchemy as sa
 
-    from nova_migration_sm import audit
-    from nova_migration_sm import auditdb
-    from nova_migration_sm.cannotcheck import CannotCheck
-    from nova_migration_sm.cannotcheck import first_line
-    from nova_migration_sm import cells
     from nova_migration_sm import conf as options
-    from nova_migration_sm import dburl
+    from nova_migration_sm.operators import audit
+    from nova_migration_sm.operators import auditdb
+    from nova_migration_sm.operators.cannotcheck import CannotCheck
+    from nova_migration_sm.operators.cannotcheck import first_line
+    from nova_migration_sm.operators import cells
+    from nova_migration_sm.operators import dburl
 except (ImportError, KeyboardInterrupt) as _error:
     if __name__ != '__main__':
         raise
-    _prog = 'python -m nova_migration_sm.upgradecheck'
+    _prog = 'python -m nova_migration_sm.operators.upgradecheck'
     if isinstance(_error, KeyboardInterrupt):
         sys.exit(interrupt.report(_prog, _error))
     from nova_migration_sm import extras
-    sys.stderr.write('%s: %s\n' % (_prog, extras.missing(_error) or _error))
+    sys.stderr.write('%s: %s\n' % (_prog, extras.missing(_error, 'operators')
+                     or _error))
     sys.exit(2)
 
 NAME = 'Migration statuses'
-PROG = 'python -m nova_migration_sm.upgradecheck'
+PROG = 'python -m nova_migration_sm.operators.upgradecheck'
 Code = upgradecheck.Code
 WAITING_EVACUATIONS = ('nova/compute/manager.py, '
                        'ComputeManager._destroy_evacuated_instances')

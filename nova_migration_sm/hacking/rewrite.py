@@ -33,7 +33,7 @@ from libcst import codemod
 from libcst import metadata
 
 from nova_migration_sm.hacking import analysis
-from nova_migration_sm import wrap
+from nova_migration_sm.hacking import wrap
 
 MAX_LINE = 79
 _ALIASES = ('fields', 'obj_fields', 'nova_fields')

@@ -21,7 +21,7 @@ from oslo_config import cfg
 import oslo_messaging
 from oslo_messaging import conffixture
 
-from nova_migration_sm import rpc
+from nova_migration_sm.reference import rpc
 
 RPC_TIMEOUT = 30
 """Seconds a call waits for the conductor."""

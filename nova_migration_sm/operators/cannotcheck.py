@@ -14,7 +14,7 @@
 
 :class:`CannotCheck`'s message is one line with every password as
 ``***``; the commands print it and exit 2. (Stopped by a signal is
-:mod:`nova_migration_sm.interrupt`.) This module needs nothing beyond
+:mod:`nova_migration_sm.operators.interrupt`.) This module needs nothing beyond
 the standard library, so the command line can report a missing optional
 package with it.
 """

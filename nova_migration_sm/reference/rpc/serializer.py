@@ -23,9 +23,9 @@ import threading
 
 from oslo_messaging import serializer as om_serializer
 
-from nova_migration_sm import context as sm_context
-from nova_migration_sm.db import api as db
-from nova_migration_sm.objects import base as objects_base
+from nova_migration_sm.reference import context as sm_context
+from nova_migration_sm.reference.db import api as db
+from nova_migration_sm.reference.objects import base as objects_base
 
 CELL_KEY = 'nova_migration_sm.cell'
 """Context dict key: name of the cell database (absent: the main one)."""

@@ -27,7 +27,7 @@
   touched.
 
 :func:`apply_changes` writes each change as a compare-and-swap on the
-status it was planned from (:func:`nova_migration_sm.db.cas.
+status it was planned from (:func:`nova_migration_sm.cas.
 update_if_status`): a row that moved, was deleted or is gone since is
 skipped and reported, never overwritten. A journal entry per change
 written lets :func:`undo_changes` move it back the same way.
@@ -38,9 +38,9 @@ import datetime
 import difflib
 import json
 
-from nova_migration_sm import audit
-from nova_migration_sm.cannotcheck import CannotCheck
 from nova_migration_sm import machines
+from nova_migration_sm.operators import audit
+from nova_migration_sm.operators.cannotcheck import CannotCheck
 from nova_migration_sm.statuses import MigrationType
 
 PLAN_FORMAT = 'nova-migration-sm repair plan 1'
@@ -363,16 +363,16 @@ def apply_changes(connection, table: str, changes, journal=None,
     Each change is its own transaction: the row is locked (``SELECT ...
     FOR UPDATE``; SQLite locks the file on write) and must still be the
     same migration, not deleted; then
-    :func:`~nova_migration_sm.db.cas.update_if_status` writes the new
+    :func:`~nova_migration_sm.cas.update_if_status` writes the new
     status only while the row holds the one planned from. ``journal`` (a
     text file) gets :func:`journal_entry` for each change written, once
     it is committed. A row that moved is skipped, never overwritten.
     """
     import sqlalchemy as sa
 
-    from nova_migration_sm import auditdb
-    from nova_migration_sm.db import cas
+    from nova_migration_sm import cas
     from nova_migration_sm import exceptions
+    from nova_migration_sm.operators import auditdb
 
     migrations = auditdb.migrations_table(table)
     for change in changes:

@@ -20,10 +20,10 @@ with the same ``prepare()``/``call()`` (the tests use an in-process one).
 
 from oslo_versionedobjects import base as ovo_base
 
-from nova_migration_sm import rpc
-from nova_migration_sm.rpc import manager as rpc_manager
-from nova_migration_sm.rpc import serializer as rpc_serializer
-from nova_migration_sm.rpc import transport as rpc_transport
+from nova_migration_sm.reference import rpc
+from nova_migration_sm.reference.rpc import manager as rpc_manager
+from nova_migration_sm.reference.rpc import serializer as rpc_serializer
+from nova_migration_sm.reference.rpc import transport as rpc_transport
 
 _REMOTE_POSTFIX = '_Remote'
 

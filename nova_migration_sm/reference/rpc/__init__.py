@@ -13,12 +13,13 @@
 """Remoting like Nova's conductor: the versioned-object indirection API.
 
 A "compute" process sets ``NovaObject.indirection_api`` to a
-:class:`~nova_migration_sm.rpc.api.ConductorAPI`; its ``Migration``
-``create()``/``save()``/``get_by_*()`` then run in the conductor
-(:class:`~nova_migration_sm.rpc.manager.ConductorManager`), which holds the
-database, over oslo.messaging (RabbitMQ). Install the ``rpc`` extra:
-``pip install 'nova-migration-sm[rpc]'``. The processes the tests run (a
-conductor, an old 1.8 service) live in ``tests/functional/rig``.
+:class:`~nova_migration_sm.reference.rpc.api.ConductorAPI`; its
+``Migration`` ``create()``/``save()``/``get_by_*()`` then run in the
+conductor (:class:`~nova_migration_sm.reference.rpc.manager.ConductorManager`),
+which holds the database, over oslo.messaging (RabbitMQ). Install the
+``reference`` extra: ``pip install 'nova-migration-sm[reference]'``. The
+processes the tests run (a conductor, an old 1.8 service) live in
+``tests/functional/rig``.
 """
 
 TOPIC = 'nova_migration_sm_conductor'
