@@ -226,11 +226,14 @@ def _planned(args, targets, maps):
         targets, stale_after=args.stale_after, table=args.table,
         batch_size=args.batch_size, include_deleted=args.include_deleted,
         list_rows=True)
-    not_checked = audits.not_checked
-    if not_checked and (args.apply or not audits.reports):
-        raise CannotCheck('nothing was written: %s' % '; '.join(
-            audit_cmd._error(d) for d in not_checked))
-    plan, deleted = repair.plan(audits, maps)
+    try:
+        not_checked = audits.not_checked
+        if not_checked and (args.apply or not audits.reports):
+            raise CannotCheck('nothing was written: %s' % '; '.join(
+                audit_cmd._error(d) for d in not_checked))
+        plan, deleted = repair.plan(audits, maps)
+    finally:
+        audits.close()
     return plan, deleted, not_checked
 
 
