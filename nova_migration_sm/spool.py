@@ -24,9 +24,12 @@ written as it is read back (:func:`dump`).
 """
 
 import collections.abc
+import contextlib
 import datetime
 import json
 import sqlite3
+
+from nova_migration_sm.cannotcheck import CannotCheck
 
 CACHE_KB = 1024
 """SQLite's page cache of a spool; the rest of it is on disk."""
@@ -47,6 +50,18 @@ def _text(when: datetime.datetime | None) -> str | None:
 
 def _time(text: str | None) -> datetime.datetime | None:
     return None if text is None else datetime.datetime.fromisoformat(text)
+
+
+@contextlib.contextmanager
+def _checked():
+    """CannotCheck for a temporary file SQLite cannot write or read."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise CannotCheck(
+            'cannot keep the rows listed in a temporary file: %s; set '
+            'TMPDIR to a directory with room, or give --examples-only'
+            % error) from None
 
 
 class Spool:
@@ -83,9 +98,10 @@ class Spool:
 
     def _flush(self) -> None:
         if self.pending:
-            self.connection.executemany(
-                'INSERT INTO rows VALUES (%s)' % ', '.join(
-                    '?' * (len(_COLUMN_NAMES) + 2)), self.pending)
+            with _checked():
+                self.connection.executemany(
+                    'INSERT INTO rows VALUES (%s)' % ', '.join(
+                        '?' * (len(_COLUMN_NAMES) + 2)), self.pending)
             self.pending = []
 
     def rows(self, group: int, oldest_first: bool):
@@ -94,18 +110,21 @@ class Spool:
         In the order added, or oldest first (last change, then id).
         """
         self._flush()
-        if oldest_first and not self.indexed:
-            # NOTE: once every row is in: SQLite sorts them once, on disk.
-            self.connection.execute(
-                'CREATE INDEX rows_by_age ON rows (grp, last_change, id)')
-            self.indexed = True
-        order = 'last_change, id' if oldest_first else 'rowid'
-        cursor = self.connection.execute(
-            'SELECT %s FROM rows WHERE grp = ? ORDER BY %s' % (
-                ', '.join(_COLUMN_NAMES), order), (group,))
+        with _checked():
+            if oldest_first and not self.indexed:
+                # NOTE: once every row is in: SQLite sorts them once, on
+                # disk.
+                self.connection.execute(
+                    'CREATE INDEX rows_by_age ON rows (grp, last_change, id)')
+                self.indexed = True
+            order = 'last_change, id' if oldest_first else 'rowid'
+            cursor = self.connection.execute(
+                'SELECT %s FROM rows WHERE grp = ? ORDER BY %s' % (
+                    ', '.join(_COLUMN_NAMES), order), (group,))
         try:
             while True:
-                batch = cursor.fetchmany(FLUSH_ROWS)
+                with _checked():
+                    batch = cursor.fetchmany(FLUSH_ROWS)
                 if not batch:
                     return
                 for row in batch:

@@ -13,9 +13,12 @@
 import datetime
 import io
 import json
+import sqlite3
+from unittest import mock
 
 import testtools
 
+from nova_migration_sm.cannotcheck import CannotCheck
 from nova_migration_sm import spool
 
 DAY = datetime.timedelta(days=1)
@@ -33,7 +36,7 @@ class TestSpool(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.spool = spool.Spool()
-        self.addCleanup(self.spool.close)
+        self.addCleanup(self.spool.connection.close)
 
     def test_rows_come_back_whole_as_added_and_oldest_first(self):
         first, second = self.spool.listing(), self.spool.listing()
@@ -52,6 +55,18 @@ class TestSpool(testtools.TestCase):
                           row(9, T0 + DAY), row(5, T0 + 2 * DAY)],
                          list(first.oldest_first()))
         self.assertEqual(spool.FLUSH_ROWS + 1, len(list(second)))
+
+    def test_a_temporary_file_that_fails_is_one_line(self):
+        listing = self.spool.listing()
+        listing.append(row(1, T0))
+        self.spool.connection = mock.Mock(**{
+            'executemany.side_effect': sqlite3.OperationalError(
+                'database or disk is full')})
+        error = self.assertRaises(CannotCheck, list, listing)
+        self.assertEqual(
+            'cannot keep the rows listed in a temporary file: database or '
+            'disk is full; set TMPDIR to a directory with room, or give '
+            '--examples-only', str(error))
 
 
 class TestDump(testtools.TestCase):
