@@ -445,13 +445,15 @@ def _cells(lines: list, peaks: list, rows: int, rounds: int) -> bool:
     lines.append(
         '  cells: 8 SQLite cells (%d rows, 7 x %d) %.2f s, the largest alone '
         '%.2f s: %.2fx (target <= %.1fx: %s); one after another would take '
-        '%.2f s; CPU %.2f s against %.2f s alone (%.2fx, on %d cores, load '
-        '%.1f); peak RSS %.1f MB' % (
+        '%.2f s; CPU %.2f s against %.2f s alone (%.2fx), %.2f and %.2f of '
+        'the %d cores busy on average (load %.1f); peak RSS %.1f MB' % (
             rows, rows // CELLS, cells['every_s'], cells['alone_s'],
             cells['ratio'], CELLS_TARGET, 'met' if cells_met else 'NOT MET',
             cells['one_after_another_s'], cells['every_cpu_s'],
             cells['alone_cpu_s'], cells['every_cpu_s'] / cells['alone_cpu_s'],
-            os.cpu_count(), os.getloadavg()[0], cells['peak_mb']))
+            cells['every_cpu_s'] / cells['every_s'],
+            cells['alone_cpu_s'] / cells['alone_s'], os.cpu_count(),
+            os.getloadavg()[0], cells['peak_mb']))
     return cells_met
 
 
