@@ -71,8 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              'oldest examples (the JSON always lists every row).')
     listing.add_argument(
         '--examples-only', action='store_true',
-        help='JSON too names only the oldest rows of each group: memory '
-             'then does not grow with the rows found.')
+        help='JSON too names only the oldest rows of each group (no '
+             'temporary file: the rows listed otherwise wait in one, not '
+             'in memory).')
     parser.add_argument(
         '--batch-size', type=checked.positive_int,
         default=audit.DEFAULT_BATCH_SIZE, metavar='ROWS',
