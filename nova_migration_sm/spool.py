@@ -64,22 +64,69 @@ def _checked():
             % error) from None
 
 
-class Spool:
+def _temporary_database(table: str) -> sqlite3.Connection:
+    """A private temporary SQLite database holding ``table`` (its SQL)."""
+    # NOTE: '' is SQLite's private temporary database: a file that exists
+    # only while this connection is open. The audit fills it in a worker
+    # thread; the output reads it in the main thread.
+    connection = sqlite3.connect('', check_same_thread=False)
+    connection.execute('PRAGMA cache_size = -%d' % CACHE_KB)
+    connection.execute('PRAGMA journal_mode = OFF')
+    connection.execute('PRAGMA synchronous = OFF')
+    connection.execute('CREATE TABLE %s' % table)
+    return connection
+
+
+class _TemporaryTable:
+    """One table of a private temporary SQLite database.
+
+    Written in batches, read back in batches.
+    """
+
+    def __init__(self, name: str, columns: tuple[str, ...]) -> None:
+        self.connection = _temporary_database('%s (%s)' % (
+            name, ', '.join(columns)))
+        self.insert = 'INSERT INTO %s VALUES (%s)' % (
+            name, ', '.join('?' * len(columns)))
+        self.pending: list[tuple] = []
+
+    def _queue(self, values: tuple) -> None:
+        self.pending.append(values)
+        if len(self.pending) >= FLUSH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            with _checked():
+                self.connection.executemany(self.insert, self.pending)
+            self.pending = []
+
+    def _select(self, sql: str, parameters: tuple = ()):
+        """Every row ``sql`` selects, fetched in batches."""
+        self._flush()
+        with _checked():
+            cursor = self.connection.execute(sql, parameters)
+        try:
+            while True:
+                with _checked():
+                    batch = cursor.fetchmany(FLUSH_ROWS)
+                if not batch:
+                    return
+                yield from batch
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        self.pending = []
+        self.connection.close()
+
+
+class Spool(_TemporaryTable):
     """Rows of many groups, written once, then read back group by group."""
 
     def __init__(self) -> None:
-        # NOTE: '' is SQLite's private temporary database: a file that
-        # exists only while this connection is open. The audit fills it
-        # in a worker thread; the output reads it in the main thread.
-        self.connection = sqlite3.connect('', check_same_thread=False)
-        self.connection.execute('PRAGMA cache_size = -%d' % CACHE_KB)
-        self.connection.execute('PRAGMA journal_mode = OFF')
-        self.connection.execute('PRAGMA synchronous = OFF')
-        self.connection.execute(
-            'CREATE TABLE rows (grp INTEGER, last_change TEXT, %s)'
-            % ', '.join(_COLUMN_NAMES))
+        super().__init__('rows', ('grp', 'last_change') + _COLUMN_NAMES)
         self.groups = 0
-        self.pending: list[tuple] = []
         self.indexed = False
 
     def listing(self) -> 'Listing':
@@ -92,17 +139,7 @@ class Spool:
         for index in _TIMES:
             values[index] = _text(values[index])
         when = row[9] or row[8] or _MIN
-        self.pending.append((group, _text(when), *values))
-        if len(self.pending) >= FLUSH_ROWS:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self.pending:
-            with _checked():
-                self.connection.executemany(
-                    'INSERT INTO rows VALUES (%s)' % ', '.join(
-                        '?' * (len(_COLUMN_NAMES) + 2)), self.pending)
-            self.pending = []
+        self._queue((group, _text(when), *values))
 
     def rows(self, group: int, oldest_first: bool):
         """The group's rows (tuples of the columns).
@@ -110,34 +147,20 @@ class Spool:
         In the order added, or oldest first (last change, then id).
         """
         self._flush()
-        with _checked():
-            if oldest_first and not self.indexed:
-                # NOTE: once every row is in: SQLite sorts them once, on
-                # disk.
+        if oldest_first and not self.indexed:
+            # NOTE: once every row is in: SQLite sorts them once, on disk.
+            with _checked():
                 self.connection.execute(
                     'CREATE INDEX rows_by_age ON rows (grp, last_change, id)')
-                self.indexed = True
-            order = 'last_change, id' if oldest_first else 'rowid'
-            cursor = self.connection.execute(
+            self.indexed = True
+        order = 'last_change, id' if oldest_first else 'rowid'
+        for row in self._select(
                 'SELECT %s FROM rows WHERE grp = ? ORDER BY %s' % (
-                    ', '.join(_COLUMN_NAMES), order), (group,))
-        try:
-            while True:
-                with _checked():
-                    batch = cursor.fetchmany(FLUSH_ROWS)
-                if not batch:
-                    return
-                for row in batch:
-                    row = list(row)
-                    for index in _TIMES:
-                        row[index] = _time(row[index])
-                    yield tuple(row)
-        finally:
-            cursor.close()
-
-    def close(self) -> None:
-        self.pending = []
-        self.connection.close()
+                    ', '.join(_COLUMN_NAMES), order), (group,)):
+            row = list(row)
+            for index in _TIMES:
+                row[index] = _time(row[index])
+            yield tuple(row)
 
 
 class Listing:
@@ -159,6 +182,40 @@ class Listing:
 
     def oldest_first(self):
         return self.spool.rows(self.group, oldest_first=True)
+
+
+class Items(_TemporaryTable):
+    """Values appended, then read back in that order, from disk.
+
+    Each value is kept as the JSON of ``dump(value)`` in a private
+    temporary SQLite database, and comes back as ``load(json)``: a list
+    for values too many to hold (a repair's plan).
+    """
+
+    def __init__(self, dump: collections.abc.Callable,
+                 load: collections.abc.Callable) -> None:
+        super().__init__('items', ('value',))
+        self.dump, self.load = dump, load
+        self.count = 0
+
+    def append(self, value) -> None:
+        self.count += 1
+        self._queue((json.dumps(self.dump(value)),))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __iter__(self):
+        for value, in self._select('SELECT value FROM items ORDER BY rowid'):
+            yield self.load(json.loads(value))
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    __hash__ = None
 
 
 class Rows(list):

@@ -124,7 +124,7 @@ class Progress:
 
 
 class _Lines:
-    """Lines written to a stream as they are made.
+    """Lines written to a stream as they are made (None: dropped).
 
     ``--all`` lists every row: the lines are never held together.
     """
@@ -133,7 +133,8 @@ class _Lines:
         self.stream = stream
 
     def append(self, line: str) -> None:
-        self.stream.write(line + '\n')
+        if self.stream is not None:
+            self.stream.write(line + '\n')
 
 
 def _example(example) -> str:

@@ -373,7 +373,7 @@ class TestAudit(testtools.TestCase, AuditAssertions,
         # with .all()); the audit holds one batch and a few examples.
         self.assertLess(streamed_peak, 8 * 1024 * 1024)
 
-    def _listing_peak(self, *argv) -> tuple[int, int]:
+    def _listing_peak(self, *argv, command='audit') -> tuple[int, int]:
         """Peak Python memory of ``audit``, and the lines it wrote.
 
         The output itself is not kept.
@@ -382,7 +382,7 @@ class TestAudit(testtools.TestCase, AuditAssertions,
         self.useFixture(fixtures.MonkeyPatch('sys.stdout', sink))
         tracemalloc.start()
         try:
-            code = cli.main(['audit', '--db-url', self.url, '--progress',
+            code = cli.main([command, '--db-url', self.url, '--progress',
                              'never'] + list(argv))
             peak = tracemalloc.get_traced_memory()[1]
         finally:
@@ -412,6 +412,22 @@ class TestAudit(testtools.TestCase, AuditAssertions,
         large, large_lines = self._listing_peak('--all')
         self.assertEqual(18_000, large_lines - small_lines)
         self.assertLess(large, small + 2 * 1024 * 1024)
+
+    def test_repair_plan_memory_does_not_grow_with_the_rows(self):
+        # A dry run: per four rows, one stuck live migration to change (a
+        # JSON object of 9 keys, 11 lines) and one unknown status to
+        # decide (8 keys, 10 lines); in the table, a line each.
+        self._insert_many(2_000)
+        for argv, lines in ((('--format', 'json'), 21), ((), 2)):
+            self._listing_peak(*argv, command='repair')
+            small, small_lines = self._listing_peak(*argv, command='repair')
+            self._insert_many(18_000, first=2_001)
+            large, large_lines = self._listing_peak(*argv, command='repair')
+            self.assertEqual(lines * 18_000 // 4, large_lines - small_lines)
+            self.assertLess(large, small + 2 * 1024 * 1024)
+            self.engine.dispose()
+            os.remove(self.url[len('sqlite:///'):])
+            self._insert_many(2_000)
 
 
 class LineCounter:
