@@ -41,8 +41,9 @@ N/8, listed in an API database's ``cell_mappings``; ``audit
 --config-file`` of the eight against the same of the largest alone.
 
 Listing: ``audit --format json`` without ``--examples-only``, every
-affected row listed (the output counted, not kept), on N/5 and N rows of
-the worst mix: its peak RSS must not grow with the rows either.
+affected row listed (the output counted, not kept), and ``repair
+--format json``'s dry run, on N/5 and N rows of the worst mix: their
+peak RSS must not grow with the rows either.
 
 Targets: audit/plain at least 0.8x on N rows of the cloud mix, on SQLite
 and PostgreSQL; audit peak RSS at most 64 MB at every row count; eight
@@ -111,13 +112,14 @@ class Sink(io.StringIO):
 out = Sink()
 started, cpu_started = time.perf_counter(), time.process_time()
 with contextlib.redirect_stdout(out):
-    code = cli.main(['audit', *source, '--format', 'json',
+    code = cli.main(['%(command)s', *source, '--format', 'json',
                      *%(examples)s, '--progress', 'never',
                      '--batch-size', '%%(batch)d'])
 assert code in (0, 1), code
 '''
-"""``audit --format json``; with --examples-only or listing every row
-(``out.rows`` counts them; the listing itself is not kept)."""
+"""``audit`` or ``repair --format json``; with --examples-only or
+listing every row (``out.rows`` counts them; the listing itself is not
+kept)."""
 
 _SCAN = {
     ('plain', 'sqlite'): '''
@@ -153,10 +155,14 @@ while True:
 cursor.close()
 connection.close()
 ''',
-    ('audit', None): _AUDIT % {'examples': "['--examples-only']"} + '''
+    ('audit', None): _AUDIT % {'command': 'audit',
+                               'examples': "['--examples-only']"} + '''
 rows = json.loads(out.getvalue())['total']['rows']
 ''',
-    ('listing', None): _AUDIT % {'examples': '[]'} + '''
+    ('listing', None): _AUDIT % {'command': 'audit', 'examples': '[]'} + '''
+rows = out.rows
+''',
+    ('repair', None): _AUDIT % {'command': 'repair', 'examples': '[]'} + '''
 rows = out.rows
 ''',
 }
@@ -458,23 +464,29 @@ def _cells(lines: list, peaks: list, rows: int, rounds: int) -> bool:
 
 
 def measure_listing(rows: int) -> dict:
-    """``audit --format json`` listing every row of the worst mix, once."""
+    """The full listing of the worst mix, and the repair of it.
+
+    ``audit --format json`` listing every row, and ``repair --format
+    json``'s dry run, once each.
+    """
     with _database('sqlite') as url:
         fill(url, rows, 'worst')
-        run = scan('listing', url)
-    return {'listed': run['rows'], 'seconds': run['seconds'],
-            'peak_mb': run['peak_kb'] / 1024}
+        return {side: scan(side, url) for side in ('listing', 'repair')}
 
 
 def _listing(lines: list, peaks: list, rows: int) -> None:
     """The full JSON listing at rows/5 and rows; its peaks count."""
     for count in (rows // 5, rows):
         found = measure_listing(count)
-        peaks.append(found['peak_mb'])
+        peaks.extend(run['peak_kb'] / 1024 for run in found.values())
         lines.append(
             '  listing: sqlite     worst %8d rows: audit --format json lists '
-            '%d rows in %.1f s; peak RSS %.1f MB' % (
-                count, found['listed'], found['seconds'], found['peak_mb']))
+            '%d rows in %.1f s, peak RSS %.1f MB; repair --format json plans '
+            '%d in %.1f s, peak RSS %.1f MB' % (
+                count, found['listing']['rows'], found['listing']['seconds'],
+                found['listing']['peak_kb'] / 1024, found['repair']['rows'],
+                found['repair']['seconds'],
+                found['repair']['peak_kb'] / 1024))
 
 
 def main(argv: list[str] | None = None) -> int:
