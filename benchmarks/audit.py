@@ -40,6 +40,11 @@ Cells: eight SQLite cell databases, the largest of N rows and seven of
 N/8, listed in an API database's ``cell_mappings``; ``audit
 --config-file`` of the eight against the same of the largest alone.
 
+Listing: ``audit --format json`` without ``--examples-only``, every
+affected row listed (the output counted, not kept), and ``repair
+--format json``'s dry run, on N/5 and N rows of the worst mix: their
+peak RSS must not grow with the rows either.
+
 Targets: audit/plain at least 0.8x on N rows of the cloud mix, on SQLite
 and PostgreSQL; audit peak RSS at most 64 MB at every row count; eight
 cells at most 1.5x the largest alone.
@@ -88,11 +93,39 @@ MIXES = {
 }
 """Rows of a table, as shares of each kind (the shares add up to 100)."""
 
+_AUDIT = '''
+import contextlib, io
+from nova_migration_sm.operators import auditdb, cells
+from nova_migration_sm.cmd import cli
+import sqlalchemy.dialects.sqlite.pysqlite
+with contextlib.suppress(ImportError):
+    import psycopg2, sqlalchemy.dialects.postgresql.psycopg2
+cli.build_parser()
+source = ['--config-file' if sys.argv[1].endswith('.conf') else '--db-url',
+          sys.argv[1]]
+class Sink(io.StringIO):
+    """Keeps the JSON of --examples-only; counts a listing's rows."""
+    rows = 0
+    def write(self, text):
+        self.rows += text.count('"cell"')
+        return super().write(text) if %(examples)s else len(text)
+out = Sink()
+started, cpu_started = time.perf_counter(), time.process_time()
+with contextlib.redirect_stdout(out):
+    code = cli.main(['%(command)s', *source, '--format', 'json',
+                     *%(examples)s, '--progress', 'never',
+                     '--batch-size', '%%(batch)d'])
+assert code in (0, 1), code
+'''
+"""``audit`` or ``repair --format json``; with --examples-only or
+listing every row (``out.rows`` counts them; the listing itself is not
+kept)."""
+
 _SCAN = {
     ('plain', 'sqlite'): '''
 import sqlite3
 path = sys.argv[1]
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), time.process_time()
 connection = sqlite3.connect('file:%%s?mode=ro' %% path, uri=True)
 cursor = connection.cursor()
 cursor.execute('SELECT %(columns)s FROM migrations WHERE deleted = 0')
@@ -108,7 +141,7 @@ connection.close()
     ('plain', 'postgresql'): '''
 import psycopg2
 url = sys.argv[1]
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), time.process_time()
 connection = psycopg2.connect(url)
 connection.set_session(readonly=True)
 cursor = connection.cursor(name='bench')
@@ -122,24 +155,15 @@ while True:
 cursor.close()
 connection.close()
 ''',
-    ('audit', None): '''
-import contextlib, io
-from nova_migration_sm.cmd import cli
-from nova_migration_sm.operators import auditdb, cells
-import sqlalchemy.dialects.sqlite.pysqlite
-with contextlib.suppress(ImportError):
-    import psycopg2, sqlalchemy.dialects.postgresql.psycopg2
-cli.build_parser()
-source = ['--config-file' if sys.argv[1].endswith('.conf') else '--db-url',
-          sys.argv[1]]
-out = io.StringIO()
-started = time.perf_counter()
-with contextlib.redirect_stdout(out):
-    code = cli.main(['audit', *source, '--format', 'json',
-                     '--examples-only', '--progress', 'never',
-                     '--batch-size', '%(batch)d'])
-assert code in (0, 1), code
+    ('audit', None): _AUDIT % {'command': 'audit',
+                               'examples': "['--examples-only']"} + '''
 rows = json.loads(out.getvalue())['total']['rows']
+''',
+    ('listing', None): _AUDIT % {'command': 'audit', 'examples': '[]'} + '''
+rows = out.rows
+''',
+    ('repair', None): _AUDIT % {'command': 'repair', 'examples': '[]'} + '''
+rows = out.rows
 ''',
 }
 _REPORT = '''
@@ -147,7 +171,8 @@ elapsed = time.perf_counter() - started
 with open('/proc/self/status') as status:
     peak_kb = next(int(line.split()[1]) for line in status
                    if line.startswith('VmHWM:'))
-print(json.dumps({'rows': rows, 'seconds': elapsed, 'peak_kb': peak_kb}))
+print(json.dumps({'rows': rows, 'seconds': elapsed, 'peak_kb': peak_kb,
+                  'cpu_seconds': time.process_time() - cpu_started}))
 '''
 
 
@@ -331,7 +356,10 @@ def measure_cells(rows: int, rounds: int) -> dict:
                          'every': lambda: scan('audit', every)}, rounds)
     seconds = {side: statistics.median(run['seconds'] for run in runs)
                for side, runs in found.items()}
+    cpu = {side: statistics.median(run['cpu_seconds'] for run in runs)
+           for side, runs in found.items()}
     return {'alone_s': seconds['alone'], 'every_s': seconds['every'],
+            'alone_cpu_s': cpu['alone'], 'every_cpu_s': cpu['every'],
             'one_after_another_s': seconds['alone'] + (CELLS - 1) *
             seconds['small'],
             'ratio': statistics.median(
@@ -353,7 +381,7 @@ class _Lines(list):
             print(line, file=sys.stderr, flush=True)
 
 
-PARTS = ('sqlite', 'postgresql', 'cells')
+PARTS = ('sqlite', 'postgresql', 'listing', 'cells')
 
 
 def run(rows: int, rounds: int, echo: bool = True,
@@ -402,6 +430,8 @@ def run(rows: int, rounds: int, echo: bool = True,
         lines.append('  postgresql: not measured: no PostgreSQL (%s); set '
                      'OS_TEST_DBAPI_ADMIN_CONNECTION to a PostgreSQL admin '
                      'URL' % why)
+    if 'listing' in parts:
+        _listing(lines, peaks, rows)
     cells_met = True
     if 'cells' in parts:
         cells_met = _cells(lines, peaks, rows, rounds)
@@ -421,11 +451,42 @@ def _cells(lines: list, peaks: list, rows: int, rounds: int) -> bool:
     lines.append(
         '  cells: 8 SQLite cells (%d rows, 7 x %d) %.2f s, the largest alone '
         '%.2f s: %.2fx (target <= %.1fx: %s); one after another would take '
-        '%.2f s; peak RSS %.1f MB' % (
+        '%.2f s; CPU %.2f s against %.2f s alone (%.2fx), %.2f and %.2f of '
+        'the %d cores busy on average (load %.1f); peak RSS %.1f MB' % (
             rows, rows // CELLS, cells['every_s'], cells['alone_s'],
             cells['ratio'], CELLS_TARGET, 'met' if cells_met else 'NOT MET',
-            cells['one_after_another_s'], cells['peak_mb']))
+            cells['one_after_another_s'], cells['every_cpu_s'],
+            cells['alone_cpu_s'], cells['every_cpu_s'] / cells['alone_cpu_s'],
+            cells['every_cpu_s'] / cells['every_s'],
+            cells['alone_cpu_s'] / cells['alone_s'], os.cpu_count(),
+            os.getloadavg()[0], cells['peak_mb']))
     return cells_met
+
+
+def measure_listing(rows: int) -> dict:
+    """The full listing of the worst mix, and the repair of it.
+
+    ``audit --format json`` listing every row, and ``repair --format
+    json``'s dry run, once each.
+    """
+    with _database('sqlite') as url:
+        fill(url, rows, 'worst')
+        return {side: scan(side, url) for side in ('listing', 'repair')}
+
+
+def _listing(lines: list, peaks: list, rows: int) -> None:
+    """The full JSON listing at rows/5 and rows; its peaks count."""
+    for count in (rows // 5, rows):
+        found = measure_listing(count)
+        peaks.extend(run['peak_kb'] / 1024 for run in found.values())
+        lines.append(
+            '  listing: sqlite     worst %8d rows: audit --format json lists '
+            '%d rows in %.1f s, peak RSS %.1f MB; repair --format json plans '
+            '%d in %.1f s, peak RSS %.1f MB' % (
+                count, found['listing']['rows'], found['listing']['seconds'],
+                found['listing']['peak_kb'] / 1024, found['repair']['rows'],
+                found['repair']['seconds'],
+                found['repair']['peak_kb'] / 1024))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,13 +20,14 @@ would, 2 when a database (or the config) could not be read; 2 wins.
 """
 
 import argparse
-import json
+import io
 import sys
 import threading
 
 from nova_migration_sm.cmd import args as checked
 from nova_migration_sm.operators import audit
 from nova_migration_sm.operators.cannotcheck import CannotCheck
+from nova_migration_sm.operators import spool
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,8 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              'oldest examples (the JSON always lists every row).')
     listing.add_argument(
         '--examples-only', action='store_true',
-        help='JSON too names only the oldest rows of each group: memory '
-             'then does not grow with the rows found.')
+        help='JSON too names only the oldest rows of each group (no '
+             'temporary file: the rows listed otherwise wait in one, not '
+             'in memory).')
     parser.add_argument(
         '--batch-size', type=checked.positive_int,
         default=audit.DEFAULT_BATCH_SIZE, metavar='ROWS',
@@ -121,6 +123,20 @@ class Progress:
             self.stream.flush()
 
 
+class _Lines:
+    """Lines written to a stream as they are made (None: dropped).
+
+    ``--all`` lists every row: the lines are never held together.
+    """
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def append(self, line: str) -> None:
+        if self.stream is not None:
+            self.stream.write(line + '\n')
+
+
 def _example(example) -> str:
     _, row_id, uuid, deleted = example
     return (uuid or 'id=%s' % row_id) + (' (deleted)' if deleted else '')
@@ -128,6 +144,7 @@ def _example(example) -> str:
 
 def _listed(lines, group: audit.Group) -> None:
     for row in group.to_dict()['listed']:
+        # NOTE: one row at a time: the rows stay in the spool.
         lines.append('      id=%s  %s  %s  %r  updated %s%s' % (
             row['id'], row['uuid'] or '-', row['migration_type'] or 'NULL',
             row['status'], row['updated_at'] or '-',
@@ -166,7 +183,7 @@ def _type_cc(key):
             repr(status))
 
 
-def _findings(lines: list[str], report: audit.AuditReport) -> None:
+def _findings(lines: _Lines, report: audit.AuditReport) -> None:
     _section(lines, 'Statuses unknown to the field (break under strict)',
              report.unknown_statuses,
              lambda k: ('NULL' if k[0] is None else repr(k[0]),), ['status'])
@@ -204,15 +221,22 @@ def _result(breaking: int) -> str:
 
 def format_table(audits: audit.Audits) -> str:
     """The report: one section per database, then the total."""
-    lines: list[str] = []
+    out = io.StringIO()
+    write_table(audits, out)
+    return out.getvalue()
+
+
+def write_table(audits: audit.Audits, stream) -> None:
+    """:func:`format_table`, written to ``stream`` line by line."""
+    lines = _Lines(stream)
     single = len(audits.databases) == 1
-    for database in audits.databases:
+    for number, database in enumerate(audits.databases):
         report = database.report
         if single:
             lines.append('Audit of %s, table %s: %s.' % (
                 database.database, report.table, _read(report)))
         else:
-            if lines:
+            if number:
                 lines.append('')
             lines.append('== Cell %s (%s), %s ==' % (
                 database.name, database.uuid, database.database))
@@ -243,7 +267,6 @@ def format_table(audits: audit.Audits) -> str:
             lines.append('NOT CHECKED: %s.' % ', '.join(
                 d.name for d in audits.not_checked))
     lines.append(_result(audits.breaking))
-    return '\n'.join(lines) + '\n'
 
 
 def _targets(args: argparse.Namespace):
@@ -291,6 +314,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
+    try:
+        return _output(args, audits)
+    finally:
+        audits.close()
+
+
+def _output(args: argparse.Namespace, audits: audit.Audits) -> int:
     not_checked = audits.not_checked
     if not audits.reports:
         if len(not_checked) == 1:
@@ -298,9 +328,9 @@ def run(args: argparse.Namespace) -> int:
         raise CannotCheck('none of the %d cells could be checked: %s' % (
             len(not_checked), '; '.join(_error(d) for d in not_checked)))
     if args.format == 'json':
-        print(json.dumps(audits.to_dict(), indent=2))
+        spool.dump(audits.to_dict(), sys.stdout)
     else:
-        sys.stdout.write(format_table(audits))
+        write_table(audits, sys.stdout)
     if not_checked:
         sys.stdout.flush()
         print('nova-migration-sm audit: %d of %d cells not checked: %s' % (

@@ -33,6 +33,7 @@ from nova_migration_sm.cmd import args as checked
 from nova_migration_sm.cmd import audit as audit_cmd
 from nova_migration_sm.operators.cannotcheck import CannotCheck
 from nova_migration_sm.operators import repair
+from nova_migration_sm.operators import spool
 
 NULL = 'NULL'
 """How ``--map`` spells a NULL status."""
@@ -127,11 +128,19 @@ def _saved_plan(path: str) -> repair.Plan:
     return repair.Plan.from_dict(data, path)
 
 
-def _table(lines: list[str], header: tuple, rows: list[tuple]) -> None:
-    rows = [header] + [tuple('-' if c is None else str(c) for c in row)
-                       for row in rows]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
-    for row in rows:
+def _table(lines, header: tuple, rows) -> None:
+    """A table of ``rows()``, called twice: widths, then lines.
+
+    The rows may be a plan's, on disk: they are never held together.
+    """
+    def texts():
+        yield header
+        for row in rows():
+            yield tuple('-' if c is None else str(c) for c in row)
+    widths = [0] * (len(header) - 1)
+    for row in texts():
+        widths = [max(w, len(c)) for w, c in zip(widths, row)]
+    for row in texts():
         lines.append('  ' + '  '.join(c.ljust(w) for c, w in zip(
             row, widths)) + '  ' + row[-1])
 
@@ -140,19 +149,25 @@ def _status(status) -> str:
     return NULL if status is None else repr(status)
 
 
-def format_plan(plan: repair.Plan, deleted: int) -> list[str]:
-    lines = ['Changes: %d' % len(plan.changes)]
+def format_plan(plan: repair.Plan, deleted: int, lines=None) -> list[str]:
+    """The plan's lines.
+
+    Added to ``lines`` if given: a list, or a stream's ``_Lines``.
+    """
+    lines = [] if lines is None else lines
+    lines.append('Changes: %d' % len(plan.changes))
     if plan.changes:
         _table(lines, ('cell', 'id', 'uuid', 'type', 'from', 'to', 'why'),
-               [(c.cell, c.id, c.uuid, c.migration_type,
-                 _status(c.from_status), _status(c.to_status), c.why)
-                for c in plan.changes])
+               lambda: ((c.cell, c.id, c.uuid, c.migration_type,
+                         _status(c.from_status), _status(c.to_status), c.why)
+                        for c in plan.changes))
     lines.append('Rows that need a decision: %d' % len(plan.decisions))
     if plan.decisions:
         _table(lines, ('cell', 'id', 'uuid', 'type', 'status', 'suggestion',
                        'why'),
-               [(d.cell, d.id, d.uuid, d.migration_type, _status(d.status),
-                 d.suggestion, d.why) for d in plan.decisions])
+               lambda: ((d.cell, d.id, d.uuid, d.migration_type,
+                         _status(d.status), d.suggestion, d.why)
+                        for d in plan.decisions))
     if deleted:
         lines.append('Deleted rows, never touched: %d' % deleted)
     return lines
@@ -164,15 +179,17 @@ def format_outcomes(outcomes: list[repair.Outcome]) -> list[str]:
     lines = ['Written: %d' % len(written)]
     if written:
         _table(lines, ('cell', 'id', 'uuid', 'from', 'to', 'at'),
-               [(o.change.cell, o.change.id, o.change.uuid,
-                 _status(o.change.from_status), _status(o.change.to_status),
-                 o.at) for o in written])
+               lambda: ((o.change.cell, o.change.id, o.change.uuid,
+                         _status(o.change.from_status),
+                         _status(o.change.to_status), o.at)
+                        for o in written))
     lines.append('Skipped, not overwritten: %d' % len(skipped))
     if skipped:
         _table(lines, ('cell', 'id', 'uuid', 'from', 'to', 'why skipped'),
-               [(o.change.cell, o.change.id, o.change.uuid,
-                 _status(o.change.from_status), _status(o.change.to_status),
-                 o.reason) for o in skipped])
+               lambda: ((o.change.cell, o.change.id, o.change.uuid,
+                         _status(o.change.from_status),
+                         _status(o.change.to_status), o.reason)
+                        for o in skipped))
     return lines
 
 
@@ -226,18 +243,22 @@ def _planned(args, targets, maps):
         targets, stale_after=args.stale_after, table=args.table,
         batch_size=args.batch_size, include_deleted=args.include_deleted,
         list_rows=True)
-    not_checked = audits.not_checked
-    if not_checked and (args.apply or not audits.reports):
-        raise CannotCheck('nothing was written: %s' % '; '.join(
-            audit_cmd._error(d) for d in not_checked))
-    plan, deleted = repair.plan(audits, maps)
+    try:
+        not_checked = audits.not_checked
+        if not_checked and (args.apply or not audits.reports):
+            raise CannotCheck('nothing was written: %s' % '; '.join(
+                audit_cmd._error(d) for d in not_checked))
+        plan, deleted = repair.plan(audits, maps)
+    finally:
+        audits.close()
     return plan, deleted, not_checked
 
 
 def _print(args, lines, data) -> None:
+    """The JSON, or the lines not written yet (a list)."""
     if args.format == 'json':
-        print(json.dumps(data, indent=2))
-    else:
+        spool.dump(data, sys.stdout)
+    elif isinstance(lines, list):
         sys.stdout.write('\n'.join(lines) + '\n')
 
 
@@ -261,7 +282,22 @@ def run(args: argparse.Namespace) -> int:
     else:
         targets = audit_cmd._targets(args)
         plan, deleted, not_checked = _planned(args, targets, maps)
-    lines = format_plan(plan, deleted)
+    try:
+        return _repair(args, targets, plan, deleted, not_checked)
+    finally:
+        plan.close()
+
+
+def _repair(args, targets, plan, deleted, not_checked) -> int:
+    """Print the plan, apply or save it; the exit status."""
+    if args.apply:
+        lines = []  # NOTE: printed once every change is written
+    else:
+        # NOTE: a dry run's table is written as it is made, the JSON's
+        # lines not at all: a plan may hold millions of rows.
+        lines = audit_cmd._Lines(
+            None if args.format == 'json' else sys.stdout)
+    format_plan(plan, deleted, lines)
     outcomes = []
     if args.apply:
         outcomes = _write(args, targets, plan.changes)

@@ -36,6 +36,7 @@ import datetime
 import re
 
 from nova_migration_sm import machines
+from nova_migration_sm.operators import spool
 from nova_migration_sm.statuses import MigrationStatus
 from nova_migration_sm.statuses import MigrationType
 
@@ -74,14 +75,15 @@ def parse_duration(text: str) -> datetime.timedelta:
 class Group:
     """Rows sharing one finding: a count and the oldest few as examples.
 
-    With ``listed`` a list (:attr:`AuditReport.list_rows`), every row too.
+    With ``listed`` (:attr:`AuditReport.list_rows`), every row too, in a
+    :class:`nova_migration_sm.operators.spool.Listing` (on disk) or a list.
     """
 
     rows: int = 0
     examples: list = dataclasses.field(default_factory=list)
     """``(last change, id, uuid, deleted)`` of the oldest rows, oldest
     first."""
-    listed: list | None = None
+    listed: list | spool.Listing | None = None
     """Every row of the group (tuples of :data:`COLUMNS`), or None."""
 
     def add(self, when, row_id, uuid, deleted=False, row=None) -> None:
@@ -110,9 +112,16 @@ class Group:
                                'deleted': d}
                               for w, i, u, d in sorted(self.examples)]}
         if self.listed is not None:
-            found['listed'] = [listed_row(row, cell) for row in sorted(
-                self.listed, key=_last_change)]
+            found['listed'] = spool.Rows(lambda: (
+                listed_row(row, cell) for row in self.oldest_first()),
+                len(self.listed))
         return found
+
+    def oldest_first(self):
+        """Every row listed, by last change, then id."""
+        if isinstance(self.listed, spool.Listing):
+            return self.listed.oldest_first()
+        return iter(sorted(self.listed, key=_last_change))
 
 
 def _last_change(row) -> tuple:
@@ -143,10 +152,6 @@ def _findings() -> collections.defaultdict:
     return collections.defaultdict(Group)
 
 
-def _listing_group() -> Group:
-    return Group(listed=[])
-
-
 @dataclasses.dataclass
 class AuditReport:
     """What :func:`audit` found; each mapping is finding key -> Group."""
@@ -161,7 +166,9 @@ class AuditReport:
     server_side_cursor: bool = False
     list_rows: bool = False
     """Keep every affected row in its group (``Group.listed``), not only
-    the examples: memory grows with the rows found, not the table."""
+    the examples, in a :class:`~nova_migration_sm.operators.spool.Spool`
+    on disk: memory does not grow with the rows found. :meth:`close`
+    removes it."""
     unknown_statuses: dict = dataclasses.field(default_factory=_findings)
     """``status`` (None for NULL) -> Group."""
     unknown_types: dict = dataclasses.field(default_factory=_findings)
@@ -177,10 +184,23 @@ class AuditReport:
     """``source_compute`` -> Group of ``done`` evacuations older than the
     threshold (the source compute has not started since)."""
 
+    listing_spool: spool.Spool | None = dataclasses.field(
+        default=None, init=False, repr=False, compare=False)
+    """Where the rows listed are (``list_rows``)."""
+
     def __post_init__(self) -> None:
         if self.list_rows:
+            self.listing_spool = spool.Spool()
             for findings in self.findings():
-                findings.default_factory = _listing_group
+                findings.default_factory = self._listing_group
+
+    def _listing_group(self) -> Group:
+        return Group(listed=self.listing_spool.listing())
+
+    def close(self) -> None:
+        """Remove the rows listed (the spool); the counts stay."""
+        if self.listing_spool is not None:
+            self.listing_spool.close()
 
     def findings(self) -> tuple[dict, ...]:
         """Every mapping of findings, in the order they are reported."""
@@ -331,6 +351,11 @@ class Audits:
     @property
     def reports(self) -> list[AuditReport]:
         return [d.report for d in self.databases if d.report is not None]
+
+    def close(self) -> None:
+        """Remove every report's rows listed (:meth:`AuditReport.close`)."""
+        for report in self.reports:
+            report.close()
 
     @property
     def not_checked(self) -> list[DatabaseAudit]:

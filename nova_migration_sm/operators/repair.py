@@ -41,6 +41,7 @@ import json
 from nova_migration_sm import machines
 from nova_migration_sm.operators import audit
 from nova_migration_sm.operators.cannotcheck import CannotCheck
+from nova_migration_sm.operators import spool
 from nova_migration_sm.statuses import MigrationType
 
 PLAN_FORMAT = 'nova-migration-sm repair plan 1'
@@ -91,16 +92,37 @@ class Decision:
 
 @dataclasses.dataclass
 class Plan:
-    """Every change a repair would make and every row left to decide."""
+    """Every change a repair would make and every row left to decide.
 
-    changes: list[Change] = dataclasses.field(default_factory=list)
-    decisions: list[Decision] = dataclasses.field(default_factory=list)
+    In lists, or on disk (:meth:`spooled`): a plan is as long as the rows
+    it changes.
+    """
+
+    changes: list[Change] | spool.Items = dataclasses.field(
+        default_factory=list)
+    decisions: list[Decision] | spool.Items = dataclasses.field(
+        default_factory=list)
+
+    @classmethod
+    def spooled(cls) -> 'Plan':
+        """An empty plan kept in temporary files (:class:`spool.Items`)."""
+        return cls(spool.Items(dataclasses.asdict, lambda d: Change(**d)),
+                   spool.Items(dataclasses.asdict, lambda d: Decision(**d)))
+
+    def close(self) -> None:
+        """Remove the temporary files of a :meth:`spooled` plan."""
+        for items in (self.changes, self.decisions):
+            if isinstance(items, spool.Items):
+                items.close()
 
     def to_dict(self) -> dict:
+        """The plan as saved.
+
+        Its lists are written as they are read (:func:`spool.dump`).
+        """
         return {'format': PLAN_FORMAT,
-                'changes': [dataclasses.asdict(c) for c in self.changes],
-                'decisions': [dataclasses.asdict(d)
-                              for d in self.decisions]}
+                'changes': _asdicts(self.changes),
+                'decisions': _asdicts(self.decisions)}
 
     @classmethod
     def from_dict(cls, data, source: str) -> 'Plan':
@@ -114,6 +136,11 @@ class Plan:
         except (KeyError, TypeError):
             raise CannotCheck('%s: the plan is damaged; make it again with '
                               'repair --plan' % source) from None
+
+
+def _asdicts(items) -> spool.Rows:
+    return spool.Rows(lambda: (dataclasses.asdict(i) for i in items),
+                      len(items))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,10 +185,10 @@ class _Planner:
     """The changes and decisions for the rows of one database."""
 
     def __init__(self, cell: str, cell_uuid: str | None, maps: Maps,
-                 report: audit.AuditReport) -> None:
+                 report: audit.AuditReport, plan: Plan) -> None:
         self.cell, self.cell_uuid, self.maps = cell, cell_uuid, maps
         self.report = report
-        self.plan = Plan()
+        self.plan = plan
         self.deleted = 0
 
     def rows(self, findings: dict):
@@ -290,13 +317,15 @@ def _variant(cross_cell: bool) -> str:
 
 
 def plan_database(cell: str, cell_uuid: str | None,
-                  report: audit.AuditReport, maps: Maps | None = None
-                  ) -> tuple[Plan, int]:
+                  report: audit.AuditReport, maps: Maps | None = None,
+                  into: Plan | None = None) -> tuple[Plan, int]:
     """The plan for one database, and how many deleted rows it left.
 
-    ``report`` must list its rows (``list_rows=True``).
+    ``report`` must list its rows (``list_rows=True``). The changes and
+    decisions are added to ``into`` if given, else to a new plan.
     """
-    planner = _Planner(cell, cell_uuid, maps or {}, report)
+    planner = _Planner(cell, cell_uuid, maps or {}, report,
+                       Plan() if into is None else into)
     planner.stuck()
     planner.done_evacuations()
     planner.unheld(report.unknown_statuses,
@@ -310,15 +339,16 @@ def plan_database(cell: str, cell_uuid: str | None,
 
 def plan(audits: audit.Audits, maps: Maps | None = None
          ) -> tuple[Plan, int]:
-    """The plan for every database audited, and the deleted rows left."""
-    whole, deleted = Plan(), 0
+    """The plan for every database audited, and the deleted rows left.
+
+    The plan is kept on disk (:meth:`Plan.spooled`); close it when done.
+    """
+    whole, deleted = Plan.spooled(), 0
     for database in audits.databases:
         if database.report is None:
             continue
-        found, left = plan_database(database.name, database.uuid,
-                                    database.report, maps)
-        whole.changes += found.changes
-        whole.decisions += found.decisions
+        _, left = plan_database(database.name, database.uuid,
+                                database.report, maps, whole)
         deleted += left
     return whole, deleted
 

@@ -324,9 +324,10 @@ class TestAudit(testtools.TestCase, AuditAssertions,
         report = self._audit(table='shadow_migrations')
         self.assert_bad_rows_found(report)
 
-    def _insert_many(self, rows: int) -> None:
+    def _insert_many(self, rows: int, first: int = 1) -> None:
         """``rows`` rows, a quarter of each kind, through raw sqlite3."""
-        Seeder(self.now).insert(self.engine)
+        if first == 1:
+            Seeder(self.now).insert(self.engine)
         kinds = ((T.MIGRATION, S.CONFIRMED, 90, 1, 'compute-1'),
                  (T.LIVE_MIGRATION, S.RUNNING, 30, 1, 'compute-1'),
                  (T.EVACUATION, S.DONE, 30, 1, 'dead'),
@@ -335,7 +336,7 @@ class TestAudit(testtools.TestCase, AuditAssertions,
             (i, 'a0000000-0000-4000-8000-%012d' % i, kind[0], kind[1], 0, 1,
              kind[3], kind[4],
              str(self.now - kind[2] * DAY), str(self.now - kind[2] * DAY), 0)
-            for i in range(1, rows + 1) for kind in (kinds[i % 4],))
+            for i in range(first, first + rows) for kind in (kinds[i % 4],))
         raw = self.engine.raw_connection()
         try:
             raw.cursor().executemany(
@@ -371,6 +372,76 @@ class TestAudit(testtools.TestCase, AuditAssertions,
         # NOTE: the rows as Python objects take about 170 MB (measured
         # with .all()); the audit holds one batch and a few examples.
         self.assertLess(streamed_peak, 8 * 1024 * 1024)
+
+    def _listing_peak(self, *argv, command='audit') -> tuple[int, int]:
+        """Peak Python memory of ``audit``, and the lines it wrote.
+
+        The output itself is not kept.
+        """
+        sink = LineCounter()
+        self.useFixture(fixtures.MonkeyPatch('sys.stdout', sink))
+        tracemalloc.start()
+        try:
+            code = cli.main([command, '--db-url', self.url, '--progress',
+                             'never'] + list(argv))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        self.assertEqual(1, code)
+        return peak, sink.lines
+
+    def test_json_listing_memory_does_not_grow_with_the_rows(self):
+        # Three rows in four are findings, and the NULL-typed ones in an
+        # unknown status are listed twice (null type, unknown status):
+        # 2,000, then 20,000 entries.
+        self._insert_many(2_000)
+        json_ = ('--format', 'json')
+        self._listing_peak(*json_)  # NOTE: the first run imports drivers.
+        small, small_lines = self._listing_peak(*json_)
+        self._insert_many(18_000, first=2_001)
+        large, large_lines = self._listing_peak(*json_)
+        # Each row listed is a JSON object of 8 keys: 10 lines.
+        self.assertEqual(10 * 18_000, large_lines - small_lines)
+        self.assertLess(large, small + 2 * 1024 * 1024)
+
+    def test_table_listing_memory_does_not_grow_with_the_rows(self):
+        self._insert_many(2_000)
+        self._listing_peak('--all')
+        small, small_lines = self._listing_peak('--all')
+        self._insert_many(18_000, first=2_001)
+        large, large_lines = self._listing_peak('--all')
+        self.assertEqual(18_000, large_lines - small_lines)
+        self.assertLess(large, small + 2 * 1024 * 1024)
+
+    def test_repair_plan_memory_does_not_grow_with_the_rows(self):
+        # A dry run: per four rows, one stuck live migration to change (a
+        # JSON object of 9 keys, 11 lines) and one unknown status to
+        # decide (8 keys, 10 lines); in the table, a line each.
+        self._insert_many(2_000)
+        for argv, lines in ((('--format', 'json'), 21), ((), 2)):
+            self._listing_peak(*argv, command='repair')
+            small, small_lines = self._listing_peak(*argv, command='repair')
+            self._insert_many(18_000, first=2_001)
+            large, large_lines = self._listing_peak(*argv, command='repair')
+            self.assertEqual(lines * 18_000 // 4, large_lines - small_lines)
+            self.assertLess(large, small + 2 * 1024 * 1024)
+            self.engine.dispose()
+            os.remove(self.url[len('sqlite:///'):])
+            self._insert_many(2_000)
+
+
+class LineCounter:
+    """A text stream that counts the lines written to it, and keeps none."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+
+    def write(self, text: str) -> int:
+        self.lines += text.count('\n')
+        return len(text)
+
+    def flush(self) -> None:
+        pass
 
 
 class TestGroup(testtools.TestCase):
