@@ -117,6 +117,31 @@ class TestRules(testtools.TestCase):
         with open(paths[-1]) as stream:
             self.assertEqual(LAST, stream.read().rstrip('\n').split('\n')[-1])
 
+    def test_a_behaviour_change_needs_its_release_note(self):
+        tmp = self.useFixture(fixtures.TempDir())
+        path = tmp.join('05-x.txt')
+        with open(path, 'w') as stream:
+            stream.write(GOOD)
+        self.assertEqual(['UpgradeImpact without a release note (05-*.yaml '
+                          'beside the message)'],
+                         messages.check_note(path, GOOD))
+        docs = GOOD.replace('UpgradeImpact', 'DocImpact')
+        self.assertEqual([], messages.check_note(path, docs))
+        with open(tmp.join('04-other-0123456789abcdef.yaml'), 'w'):
+            pass  # another commit's note does not count
+        self.assertEqual(1, len(messages.check_note(path, GOOD)))
+        with open(tmp.join('05-x-0123456789abcdef.yaml'), 'w'):
+            pass
+        self.assertEqual([], messages.check_note(path, GOOD))
+
+    def test_the_series_has_seven_commits_with_their_notes(self):
+        names = [os.path.basename(p)[:2] for p in messages.paths()]
+        self.assertEqual(['01', '02', '03', '04', '05', '06', '07'], names)
+        with_notes = [os.path.basename(p)[:2] for p in messages.paths()
+                      if messages.notes(p)]
+        # the post-copy fix, the machines, the upgrade check
+        self.assertEqual(['04', '05', '06'], with_notes)
+
     def test_a_broken_message_fails_the_command(self):
         path = self.useFixture(fixtures.TempDir()).join('01-x.txt')
         with open(path, 'w') as stream:
@@ -205,6 +230,9 @@ class TestMakeSeries(testtools.TestCase):
             stream.write(GOOD)
         with open(last, 'w') as stream:
             stream.write(GOOD)  # Partially-Implements on the last commit
+        for note in ('01-a-0123456789abcdef.yaml',
+                     '02-b-0123456789abcdef.yaml'):
+            open(tmp.join(note), 'w').close()  # UpgradeImpact's notes
         self.useFixture(fixtures.MockPatchObject(
             self.make_series.series_messages, 'paths',
             return_value=[first, last]))
