@@ -15,12 +15,14 @@
 import importlib.util
 import io
 import os
+import re
 import subprocess
 import sys
 
 import fixtures
 import testtools
 
+from nova_migration_sm import statuses
 from tests import nova_tools
 
 messages = nova_tools.load('series_messages')
@@ -240,3 +242,65 @@ class TestMakeSeries(testtools.TestCase):
                                   self.make_series.check_messages)
         self.assertEqual('commit messages break the rules: 02-b.txt: the '
                          'last line must be "%s"' % LAST, str(error))
+
+
+class TestSplit(testtools.TestCase):
+    """How the cumulative patch is split into the series' commits."""
+
+    def setUp(self):
+        super().setUp()
+        self.make_series = _make_series()
+
+    def test_the_patch_is_split_by_path(self):
+        pieces = self.make_series.split_patch(
+            os.path.join(nova_tools.TOOLS, 'nova-34.0.0.patch'))
+        paths = {n: [path for path, _ in chunks]
+                 for n, chunks in pieces.items()}
+        # the enum's requirement, the upgrade check, the rest: machines
+        self.assertEqual(['requirements.txt'], paths[1])
+        self.assertEqual(['nova/cmd/status.py',
+                          'nova/tests/unit/cmd/test_status.py'], paths[6])
+        self.assertEqual([1, 5, 6], sorted(paths))
+        self.assertIn('nova/objects/migration.py', paths[5])
+        self.assertIn('nova/conf/migration_state_machine.py', paths[5])
+        with open(os.path.join(nova_tools.TOOLS, 'nova-34.0.0.patch')) as f:
+            self.assertEqual(f.read().count('diff --git '),
+                             sum(len(p) for p in paths.values()))
+
+    def test_a_patch_without_a_diff_is_refused(self):
+        path = self.useFixture(fixtures.TempDir()).join('empty.patch')
+        with open(path, 'w') as stream:
+            stream.write('nothing here\n')
+        self.assertRaises(self.make_series.Failed,
+                          self.make_series.split_patch, path)
+
+    def test_the_edits_come_after_the_rewrites_in_commit_order(self):
+        edits = nova_tools.load('series_edits').EDITS
+        self.assertEqual([4, 5, 6, 7], [number for number, _, _ in edits])
+
+
+class TestN376(testtools.TestCase):
+    """The regex of the hacking check the series adds to Nova."""
+
+    def setUp(self):
+        super().setUp()
+        edits = nova_tools.load('series_edits')
+        namespace = {'re': re, 'migration_statuses': statuses}
+        exec(edits.CHECK_RE, namespace)
+        self.regex = namespace['migration_status_literal_re']
+
+    def test_a_migration_status_literal_is_found(self):
+        for line in ("migration.status = 'running (post-copy)'",
+                     'if mig.status != "confirmed":',
+                     "self.migration['status'] = 'error'",
+                     "objects.Migration(status='accepted')",
+                     "db.migration_update(ctxt, 1, {'status': 'queued'})"):
+            self.assertIsNotNone(self.regex.search(line), line)
+
+    def test_other_objects_statuses_and_constants_are_not(self):
+        for line in ("migration.status = fields.MigrationStatus.RUNNING",
+                     "instance.vm_state = 'error'",
+                     "mock.Mock(status='completed')",
+                     "volume_info = {'status': 'error'}",
+                     "migration.status = 'in-use'"):
+            self.assertIsNone(self.regex.search(line), line)
