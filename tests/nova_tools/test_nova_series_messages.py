@@ -267,6 +267,15 @@ class TestSplit(testtools.TestCase):
             self.assertEqual(f.read().count('diff --git '),
                              sum(len(p) for p in paths.values()))
 
+    def test_a_commit_is_rebuilt_with_those_sharing_its_files(self):
+        pieces = self.make_series.split_patch(
+            os.path.join(nova_tools.TOOLS, 'nova-34.0.0.patch'))
+        # 4 and 5 edit fields.py, where 1 adds the enum; 6 and 7 share
+        # nothing with an earlier commit.
+        self.assertEqual([[1, 4], [1, 4, 5], [6], [7]],
+                         [self.make_series.redone(n, pieces)
+                          for n in (4, 5, 6, 7)])
+
     def test_a_patch_without_a_diff_is_refused(self):
         path = self.useFixture(fixtures.TempDir()).join('empty.patch')
         with open(path, 'w') as stream:

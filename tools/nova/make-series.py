@@ -276,31 +276,56 @@ def add_renos(tree: str, number: int) -> None:
             shutil.copy(path, os.path.join(notes, name[3:]))
 
 
+def own_files(number: int, pieces: dict) -> set[str]:
+    """What commit NUMBER's pieces and edits (and commit 1's enum) touch."""
+    files = {path for path, _ in pieces.get(number, [])}
+    files.update(path for n, _, paths in series_edits.EDITS if n == number
+                 for path in paths)
+    if number == 1:
+        files.add(FIELDS)
+    return files
+
+
+def redone(number: int, pieces: dict) -> list[int]:
+    """NUMBER and every earlier commit sharing a file with those redone."""
+    commits, files = {number}, own_files(number, pieces)
+    grown = True
+    while grown:
+        grown = False
+        for earlier in range(1, number):
+            if earlier not in commits and own_files(earlier, pieces) & files:
+                commits.add(earlier)
+                files |= own_files(earlier, pieces)
+                grown = True
+    return sorted(commits)
+
+
 def rebuild(tree: str, base: str, number: int, pieces: dict,
             jobs: int) -> None:
     """The tree of commit NUMBER (4 to 7) from the sdist, for its files.
 
-    Every file a piece or an edit up to NUMBER touches is restored to the
-    sdist's, the pieces applied, the literals rewritten, the edits made.
+    Every file commit NUMBER touches, and every file of an earlier commit
+    that shares one with it (redone()), is restored to the sdist's; their
+    pieces are applied, the literals rewritten, the edits made.
     """
-    chunks = [chunk for n in sorted(pieces) if n <= number
-              for chunk in pieces[n]]
-    files = {path for path, _ in chunks}
-    files.update(path for n, _, paths in series_edits.EDITS if n <= number
-                 for path in paths)
+    commits = redone(number, pieces)
+    chunks = [chunk for n in commits for chunk in pieces.get(n, [])]
+    files = set().union(*(own_files(n, pieces) for n in commits))
     known = set(run(['git', 'ls-tree', '-r', '--name-only', base, '--',
                      *sorted(files)], tree).stdout.split())
     for path in files - known:
         if os.path.exists(os.path.join(tree, path)):
             os.remove(os.path.join(tree, path))
     run(['git', 'checkout', base, '--', *sorted(known)], tree)
-    if FIELDS in files:
+    if 1 in commits:
         add_constants(tree)
     apply(tree, chunks)
-    rewrite(tree, sorted(p for p in files if p.endswith('.py') and
-                         os.path.exists(os.path.join(tree, p))), jobs)
+    python = sorted(p for p in files if p.endswith('.py') and
+                    os.path.exists(os.path.join(tree, p)))
+    if python:
+        rewrite(tree, python, jobs)
     for n, edit, _ in series_edits.EDITS:
-        if n <= number:
+        if n in commits:
             try:
                 edit(tree)
             except series_edits.NoMatch as error:
