@@ -12,8 +12,10 @@
 # subset (tools/nova/ci-subset.regex), as .ci/run's nova_33 step runs them.
 # From the machines' commit (05) on, the run is run-nova-tests.sh's
 # integration mode: enforcement strict, every checked move recorded and
-# reported. Prints "NN unit|functional: N passed, M failed" per run; exits
-# 1 when a run fails.
+# reported. Then the tests the series adds, where they exist: the post-copy
+# functional test from commit 04, and on commit 07 that one with the new
+# unit tests (409s, upgrade check, N376). Prints "NN unit|functional|added:
+# N passed, M failed" per run; exits 1 when a run fails.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -30,15 +32,24 @@ fi
 one_regex() { sed -e '/^#/d' -e 's/ *#.*//' "$1" | paste -sd'|'; }
 UNIT=$(one_regex "$HERE/unit-selection.regex")
 FUNCTIONAL=$(one_regex "$HERE/ci-subset.regex")
+POST_COPY='test_live_migration_post_copy\.'
+declare -A ADDED=(
+    [04]=$POST_COPY
+    [07]="$POST_COPY|refused_by_state_machine|TestUpgradeCheckMigrationStatuses|test_check_migration_status_literal")
 failed=0
 for nn in "${commits[@]}"; do
     patch=$OUT/cumulative/$nn.patch
     [[ -f $patch ]] || { echo "series-tests: no $patch" >&2; exit 2; }
     integration=0
     (( 10#$nn >= 5 )) && integration=1
-    for what in unit functional; do
-        args=(--tests "$FUNCTIONAL")
-        [[ $what == unit ]] && args=(--test-path ./nova/tests/unit --tests "$UNIT")
+    runs=(unit functional)
+    [[ -n ${ADDED[$nn]:-} ]] && runs+=(added)
+    for what in "${runs[@]}"; do
+        case $what in
+            unit) args=(--test-path ./nova/tests/unit --tests "$UNIT") ;;
+            functional) args=(--tests "$FUNCTIONAL") ;;
+            added) args=(--test-path ./nova/tests --tests "${ADDED[$nn]}") ;;
+        esac
         log=$WORKDIR/series-$nn-$what.log
         NOVA_PATCH=$patch NOVA_SM_INTEGRATION=$integration \
             NOVA_SM_EXTRA_PIP=$([[ $integration == 1 ]] || echo "-e $REPO") \
