@@ -110,7 +110,9 @@ class Failed(Exception):
 
 def run(argv: list[str], cwd: str, check: bool = True,
         **kwargs) -> subprocess.CompletedProcess:
-    env = dict(os.environ, **GIT_ENV)
+    # No __pycache__ in the tree (flake8 imports nova/hacking/checks.py),
+    # which `git add -A` would commit.
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE='1', **GIT_ENV)
     result = subprocess.run(argv, cwd=cwd, env=env, text=True,
                             capture_output=True, **kwargs)
     if check and result.returncode:
