@@ -15,12 +15,14 @@
 import importlib.util
 import io
 import os
+import re
 import subprocess
 import sys
 
 import fixtures
 import testtools
 
+from nova_migration_sm import statuses
 from tests import nova_tools
 
 messages = nova_tools.load('series_messages')
@@ -117,6 +119,31 @@ class TestRules(testtools.TestCase):
         with open(paths[-1]) as stream:
             self.assertEqual(LAST, stream.read().rstrip('\n').split('\n')[-1])
 
+    def test_a_behaviour_change_needs_its_release_note(self):
+        tmp = self.useFixture(fixtures.TempDir())
+        path = tmp.join('05-x.txt')
+        with open(path, 'w') as stream:
+            stream.write(GOOD)
+        self.assertEqual(['UpgradeImpact without a release note (05-*.yaml '
+                          'beside the message)'],
+                         messages.check_note(path, GOOD))
+        docs = GOOD.replace('UpgradeImpact', 'DocImpact')
+        self.assertEqual([], messages.check_note(path, docs))
+        with open(tmp.join('04-other-0123456789abcdef.yaml'), 'w'):
+            pass  # another commit's note does not count
+        self.assertEqual(1, len(messages.check_note(path, GOOD)))
+        with open(tmp.join('05-x-0123456789abcdef.yaml'), 'w'):
+            pass
+        self.assertEqual([], messages.check_note(path, GOOD))
+
+    def test_the_series_has_seven_commits_with_their_notes(self):
+        names = [os.path.basename(p)[:2] for p in messages.paths()]
+        self.assertEqual(['01', '02', '03', '04', '05', '06', '07'], names)
+        with_notes = [os.path.basename(p)[:2] for p in messages.paths()
+                      if messages.notes(p)]
+        # the post-copy fix, the machines, the upgrade check
+        self.assertEqual(['04', '05', '06'], with_notes)
+
     def test_a_broken_message_fails_the_command(self):
         path = self.useFixture(fixtures.TempDir()).join('01-x.txt')
         with open(path, 'w') as stream:
@@ -205,6 +232,9 @@ class TestMakeSeries(testtools.TestCase):
             stream.write(GOOD)
         with open(last, 'w') as stream:
             stream.write(GOOD)  # Partially-Implements on the last commit
+        for note in ('01-a-0123456789abcdef.yaml',
+                     '02-b-0123456789abcdef.yaml'):
+            open(tmp.join(note), 'w').close()  # UpgradeImpact's notes
         self.useFixture(fixtures.MockPatchObject(
             self.make_series.series_messages, 'paths',
             return_value=[first, last]))
@@ -212,3 +242,74 @@ class TestMakeSeries(testtools.TestCase):
                                   self.make_series.check_messages)
         self.assertEqual('commit messages break the rules: 02-b.txt: the '
                          'last line must be "%s"' % LAST, str(error))
+
+
+class TestSplit(testtools.TestCase):
+    """How the cumulative patch is split into the series' commits."""
+
+    def setUp(self):
+        super().setUp()
+        self.make_series = _make_series()
+
+    def test_the_patch_is_split_by_path(self):
+        pieces = self.make_series.split_patch(
+            os.path.join(nova_tools.TOOLS, 'nova-34.0.0.patch'))
+        paths = {n: [path for path, _ in chunks]
+                 for n, chunks in pieces.items()}
+        # the enum's requirement, the upgrade check, the rest: machines
+        self.assertEqual(['requirements.txt'], paths[1])
+        self.assertEqual(['nova/cmd/status.py',
+                          'nova/tests/unit/cmd/test_status.py'], paths[6])
+        self.assertEqual([1, 5, 6], sorted(paths))
+        self.assertIn('nova/objects/migration.py', paths[5])
+        self.assertIn('nova/conf/migration_state_machine.py', paths[5])
+        with open(os.path.join(nova_tools.TOOLS, 'nova-34.0.0.patch')) as f:
+            self.assertEqual(f.read().count('diff --git '),
+                             sum(len(p) for p in paths.values()))
+
+    def test_a_commit_is_rebuilt_with_those_sharing_its_files(self):
+        pieces = self.make_series.split_patch(
+            os.path.join(nova_tools.TOOLS, 'nova-34.0.0.patch'))
+        # 4 and 5 edit fields.py, where 1 adds the enum; 6 and 7 share
+        # nothing with an earlier commit.
+        self.assertEqual([[1, 4], [1, 4, 5], [6], [7]],
+                         [self.make_series.redone(n, pieces)
+                          for n in (4, 5, 6, 7)])
+
+    def test_a_patch_without_a_diff_is_refused(self):
+        path = self.useFixture(fixtures.TempDir()).join('empty.patch')
+        with open(path, 'w') as stream:
+            stream.write('nothing here\n')
+        self.assertRaises(self.make_series.Failed,
+                          self.make_series.split_patch, path)
+
+    def test_the_edits_come_after_the_rewrites_in_commit_order(self):
+        edits = nova_tools.load('series_edits').EDITS
+        self.assertEqual([4, 5, 6, 7], [number for number, _, _ in edits])
+
+
+class TestN376(testtools.TestCase):
+    """The regex of the hacking check the series adds to Nova."""
+
+    def setUp(self):
+        super().setUp()
+        edits = nova_tools.load('series_edits')
+        namespace = {'re': re, 'migration_statuses': statuses}
+        exec(edits.CHECK_RE, namespace)
+        self.regex = namespace['migration_status_literal_re']
+
+    def test_a_migration_status_literal_is_found(self):
+        for line in ("migration.status = 'running (post-copy)'",
+                     'if mig.status != "confirmed":',
+                     "self.migration['status'] = 'error'",
+                     "objects.Migration(status='accepted')",
+                     "db.migration_update(ctxt, 1, {'status': 'queued'})"):
+            self.assertIsNotNone(self.regex.search(line), line)
+
+    def test_other_objects_statuses_and_constants_are_not(self):
+        for line in ("migration.status = fields.MigrationStatus.RUNNING",
+                     "instance.vm_state = 'error'",
+                     "mock.Mock(status='completed')",
+                     "volume_info = {'status': 'error'}",
+                     "migration.status = 'in-use'"):
+            self.assertIsNone(self.regex.search(line), line)

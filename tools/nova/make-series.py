@@ -17,27 +17,38 @@ Usage: tools/nova/make-series.py --tarball nova-34.0.0.tar.gz --out DIR
        [--patch tools/nova/nova-34.0.0.patch] [--jobs N] [--flake8 PYTHON]
        [--author "Name <email>"]
 
-DIR/nova-34.0.0 becomes a git repository of the sdist with, in reviewer
-order (messages in tools/nova/series/):
+DIR/nova-34.0.0 becomes a git repository of the sdist with seven commits,
+bottom-up, each one correct on its own (messages in tools/nova/series/):
 
-1. the integration patch (``--patch``, the lead's current one) and
-   ``MigrationStatus`` in ``nova/objects/fields.py``, defined from
-   nova_migration_sm's constants;
+1. ``MigrationStatus`` in ``nova/objects/fields.py``, defined from
+   nova_migration_sm's constants, and the requirement it needs;
 2. the rewrite of nova/ (tests excluded) by ``nova-migration-sm
    rewrite-literals``;
 3. the rewrite of nova/tests/;
-4. tools/nova/series/04-derived-sets.py, when it exists (edits by
-   pattern, so the rewrite's layout does not matter): hand lists replaced
-   by sets derived from nova_migration_sm.machines, and a functional test
-   of the behaviour that changes.
+4. the post-copy fix alone: the in-progress list of live migrations,
+   shared and derived from the machines, its functional test and a
+   ``fixes`` release note (``series_edits.post_copy``);
+5. the machines and the checked save: the hunks of ``--patch`` (the
+   cumulative integration patch) but the upgrade check's, and Nova's
+   other status lists derived from the machines;
+6. the ``nova-status`` upgrade check (its hunks of ``--patch``) and
+   ``doc/source/reference/migration-states.rst``, drawn from the machines;
+7. the hacking check N376, no migration status literal.
 
-DIR/patches/ gets ``git format-patch`` of the four, and DIR/series.patch
-one cumulative diff (what ``NOVA_PATCH`` of run-nova-tests.sh takes).
-Then it checks, and exits 1 if one check fails: the literal check finds
-0 in nova/ and nova/tests/ after commit 3, a second rewrite changes
-nothing, and (with ``--flake8 PYTHON``, a Python with Nova's pinned
-hacking) flake8 with Nova's own configuration passes on every file each
-commit changes. Exit 2 on bad input.
+``--patch`` is split by path (``PIECES``); commits 4 to 7 are rebuilt
+from the sdist: the files they touch are restored, every earlier piece
+and edit applied again and their literals rewritten, so a hunk written
+against Nova 34.0.0 lands in the rewritten tree with constants.
+
+DIR/patches/ gets ``git format-patch`` of the seven, DIR/series.patch the
+cumulative diff, and DIR/cumulative/NN.patch the cumulative diff up to
+commit NN (what ``NOVA_PATCH`` of run-nova-tests.sh takes, to test each
+commit on its own). Then it checks, and exits 1 if one check fails: 0
+literals in nova/ and nova/tests/ after commit 3 and after commit 7 (a
+second rewrite changes nothing), N376 silent on the whole final tree and
+firing on a planted literal, and (with ``--flake8 PYTHON``, a Python with
+Nova's pinned hacking) flake8 with Nova's own configuration, local checks
+included, on every file each commit changes. Exit 2 on bad input.
 
 Before anything is generated, every message must follow the series'
 rules (``series_messages.py``: subject, 72 columns, the blueprint
@@ -48,12 +59,15 @@ with neither, exit 2 with one line. No identity is ever made up.
 """
 
 import argparse
+import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
 
+import series_edits
 import series_messages
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -82,13 +96,23 @@ class MigrationStatus(BaseNovaEnum, migration_statuses.MigrationStatus):
 '''
 
 
+#: The commit each file of --patch belongs to (5 when not named).
+PIECES = {'requirements.txt': 1,
+          'nova/cmd/status.py': 6,
+          'nova/tests/unit/cmd/test_status.py': 6}
+MACHINES = 5
+FIELDS = 'nova/objects/fields.py'
+
+
 class Failed(Exception):
     """A step of the generation failed (one line)."""
 
 
 def run(argv: list[str], cwd: str, check: bool = True,
         **kwargs) -> subprocess.CompletedProcess:
-    env = dict(os.environ, **GIT_ENV)
+    # No __pycache__ in the tree (flake8 imports nova/hacking/checks.py),
+    # which `git add -A` would commit.
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE='1', **GIT_ENV)
     result = subprocess.run(argv, cwd=cwd, env=env, text=True,
                             capture_output=True, **kwargs)
     if check and result.returncode:
@@ -121,9 +145,11 @@ def check_messages() -> None:
     problems = []
     for index, path in enumerate(files):
         with open(path) as stream:
-            problems += ['%s: %s' % (os.path.basename(path), problem)
-                         for problem in series_messages.check(
-                             stream.read(), last=index == len(files) - 1)]
+            text = stream.read()
+        problems += ['%s: %s' % (os.path.basename(path), problem)
+                     for problem in series_messages.check(
+                         text, last=index == len(files) - 1) +
+                     series_messages.check_note(path, text)]
     if problems:
         raise Failed('commit messages break the rules: %s'
                      % '; '.join(problems))
@@ -221,7 +247,139 @@ def main(argv: list[str]) -> int:
         return 2
 
 
+def split_patch(path: str) -> dict[int, list[tuple[str, str]]]:
+    """--patch's per-file diffs, by the commit they belong to."""
+    with open(path) as stream:
+        text = stream.read()
+    pieces: dict[int, list[tuple[str, str]]] = {}
+    for chunk in re.split(r'(?m)^(?=diff --git )', text):
+        match = re.match(r'diff --git a/(\S+) b/', chunk)
+        if not match:
+            continue
+        number = PIECES.get(match.group(1), MACHINES)
+        pieces.setdefault(number, []).append((match.group(1), chunk))
+    if not pieces:
+        raise Failed('%s holds no diff' % path)
+    return pieces
+
+
+def apply(tree: str, chunks: list[tuple[str, str]]) -> None:
+    if chunks:
+        run(['git', 'apply', '-'], tree,
+            input=''.join(chunk for _, chunk in chunks))
+
+
+def add_renos(tree: str, number: int) -> None:
+    """Copy series/NN-*.yaml of commits <= number as Nova's notes."""
+    notes = os.path.join(tree, 'releasenotes', 'notes')
+    for path in glob.glob(os.path.join(SERIES, '[0-9][0-9]-*.yaml')):
+        name = os.path.basename(path)
+        if int(name[:2]) <= number:
+            shutil.copy(path, os.path.join(notes, name[3:]))
+
+
+def own_files(number: int, pieces: dict) -> set[str]:
+    """What commit NUMBER's pieces and edits (and commit 1's enum) touch."""
+    files = {path for path, _ in pieces.get(number, [])}
+    files.update(path for n, _, paths in series_edits.EDITS if n == number
+                 for path in paths)
+    if number == 1:
+        files.add(FIELDS)
+    return files
+
+
+def redone(number: int, pieces: dict) -> list[int]:
+    """NUMBER and every earlier commit sharing a file with those redone."""
+    commits, files = {number}, own_files(number, pieces)
+    grown = True
+    while grown:
+        grown = False
+        for earlier in range(1, number):
+            if earlier not in commits and own_files(earlier, pieces) & files:
+                commits.add(earlier)
+                files |= own_files(earlier, pieces)
+                grown = True
+    return sorted(commits)
+
+
+def rebuild(tree: str, base: str, number: int, pieces: dict,
+            jobs: int) -> None:
+    """The tree of commit NUMBER (4 to 7) from the sdist, for its files.
+
+    Every file commit NUMBER touches, and every file of an earlier commit
+    that shares one with it (redone()), is restored to the sdist's; their
+    pieces are applied, the literals rewritten, the edits made.
+    """
+    commits = redone(number, pieces)
+    chunks = [chunk for n in commits for chunk in pieces.get(n, [])]
+    files = set().union(*(own_files(n, pieces) for n in commits))
+    known = set(run(['git', 'ls-tree', '-r', '--name-only', base, '--',
+                     *sorted(files)], tree).stdout.split())
+    for path in files - known:
+        if os.path.exists(os.path.join(tree, path)):
+            os.remove(os.path.join(tree, path))
+    run(['git', 'checkout', base, '--', *sorted(known)], tree)
+    if 1 in commits:
+        add_constants(tree)
+    apply(tree, chunks)
+    python = sorted(p for p in files if p.endswith('.py') and
+                    os.path.exists(os.path.join(tree, p)))
+    if python:
+        rewrite(tree, python, jobs)
+    for n, edit, _ in series_edits.EDITS:
+        if n in commits:
+            try:
+                edit(tree)
+            except series_edits.NoMatch as error:
+                raise Failed('%s: %s' % (edit.__name__, error))
+    add_renos(tree, number)
+
+
+N376_SCAN = """
+import importlib.util, os, sys
+spec = importlib.util.spec_from_file_location('checks',
+                                              'nova/hacking/checks.py')
+checks = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(checks)
+hits = []
+for root, _, names in os.walk('nova'):
+    for name in sorted(names):
+        if name.endswith('.py'):
+            path = os.path.join(root, name)
+            with open(path) as stream:
+                for number, line in enumerate(stream, 1):
+                    if checks.check_migration_status_literal(line, path):
+                        hits.append('%s:%d: %s' % (path, number, line.strip()))
+print('\\n'.join(hits[:20]))
+print(len(hits))
+"""
+
+
+def check_hacking(tree: str, python: str) -> bool:
+    """N376 is silent on the tree and fires on a planted literal."""
+    lines = run([python, '-c', N376_SCAN], tree).stdout.splitlines()
+    hits = int(lines[-1])
+    print('after commit 7: N376 finds %d literal(s) in nova/' % hits)
+    for line in lines[:-1]:
+        print('  ' + line)
+    planted = os.path.join(tree, 'nova', 'n376_planted.py')
+    with open(planted, 'w') as stream:
+        stream.write('migration.status = %r\n' % 'running (post-copy)')
+    try:
+        result = run([python, '-m', 'flake8', '--select', 'N376',
+                      'nova/n376_planted.py'], tree, check=False)
+    finally:
+        os.remove(planted)
+    fired = 'N376' in result.stdout
+    print('N376 on a planted literal: %s' % ('fires' if fired else
+                                             'SILENT (broken check)'))
+    return hits == 0 and fired
+
+
 def generate(args, out: str, tree: str) -> int:
+    pieces = split_patch(os.path.abspath(args.patch))
+    steps = [os.path.basename(p)[:-len('.txt')]
+             for p in series_messages.paths()]
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     with tarfile.open(args.tarball) as tar:
@@ -234,43 +392,60 @@ def generate(args, out: str, tree: str) -> int:
     base = run(['git', 'rev-parse', 'HEAD'], tree).stdout.strip()
     ok = True
 
-    run(['git', 'apply', os.path.abspath(args.patch)], tree)
+    def done(number: int) -> None:
+        nonlocal ok
+        files = commit(tree, steps[number - 1])
+        ok &= not args.flake8 or flake8(tree, args.flake8, files,
+                                        'commit %d' % number)
+
     add_constants(tree)
-    files = commit(tree, '01-constants')
-    ok &= not args.flake8 or flake8(tree, args.flake8, files, 'commit 1')
+    apply(tree, pieces.get(1, []))
+    done(1)
 
     top = sorted(os.path.join('nova', n) for n in os.listdir(
         os.path.join(tree, 'nova')) if n != 'tests')
     rewrite(tree, top, args.jobs)
-    files = commit(tree, '02-rewrite-nova')
-    ok &= not args.flake8 or flake8(tree, args.flake8, files, 'commit 2')
+    done(2)
 
     rewrite(tree, ['nova/tests'], args.jobs)
-    files = commit(tree, '03-rewrite-tests')
-    ok &= not args.flake8 or flake8(tree, args.flake8, files, 'commit 3')
-
+    done(3)
     left = rewrite(tree, ['nova'], args.jobs, '--check')
     print('after commit 3: a second rewrite %s' % (
         'would change files: NOT idempotent' if left else
         'changes nothing (0 literals left in nova/ and nova/tests/)'))
     ok &= left == 0
+    third = run(['git', 'rev-parse', 'HEAD'], tree).stdout.strip()
 
-    derived = os.path.join(SERIES, '04-derived-sets.py')
-    if os.path.exists(derived):
-        run([sys.executable, derived, tree], tree)
-        files = commit(tree, '04-derived-sets')
-        ok &= not args.flake8 or flake8(tree, args.flake8, files,
-                                        'commit 4')
-        left = rewrite(tree, ['nova'], args.jobs, '--check')
-        ok &= left == 0
+    for number in range(4, len(steps) + 1):
+        rebuild(tree, base, number, pieces, args.jobs)
+        done(number)
+
+    # What commits 4 on changed; the rest was checked after commit 3.
+    changed = [p for p in run(['git', 'diff', '--name-only',
+                               '--diff-filter=AM', third, 'HEAD'],
+                              tree).stdout.split()
+               if p.startswith('nova/') and p.endswith('.py')]
+    left = rewrite(tree, changed, args.jobs, '--check')
+    print('after commit %d: a second rewrite of the %d files commits 4 '
+          'to %d changed %s' % (len(steps), len(changed), len(steps),
+                                'would change them' if left else
+                                'changes nothing'))
+    ok &= left == 0
+    ok &= check_hacking(tree, args.flake8 or sys.executable)
 
     patches = os.path.join(out, 'patches')
     run(['git', 'format-patch', '-q', '-o', patches, base], tree)
-    with open(os.path.join(out, 'series.patch'), 'w') as stream:
-        stream.write(run(['git', 'diff', base, 'HEAD'], tree).stdout)
-    count = len(os.listdir(patches))
+    commits = run(['git', 'rev-list', '--reverse', '%s..HEAD' % base],
+                  tree).stdout.split()
+    os.makedirs(os.path.join(out, 'cumulative'))
+    for number, sha in enumerate(commits, 1):
+        with open(os.path.join(out, 'cumulative', '%02d.patch' % number),
+                  'w') as stream:
+            stream.write(run(['git', 'diff', base, sha], tree).stdout)
+    shutil.copy(os.path.join(out, 'cumulative', '%02d.patch' % len(commits)),
+                os.path.join(out, 'series.patch'))
     print('series: %d commits in %s, format-patch in %s' % (
-        count, tree, patches))
+        len(commits), tree, patches))
     return 0 if ok else 1
 
 

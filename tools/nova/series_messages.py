@@ -28,7 +28,10 @@ being the series' last commit) against the rules Nova reviewers apply:
   ``SecurityImpact``) alone on a line of the footer, each at most once;
 * no ``Signed-off-by`` or ``Change-Id`` in the file: ``make-series.py``
   signs off with the author's identity, and Gerrit's hook adds the
-  Change-Id.
+  Change-Id;
+* a commit that changes behaviour (``UpgradeImpact`` or ``APIImpact``)
+  has a release note: ``NN-*.yaml`` beside its ``NN-*.txt``, which
+  ``make-series.py`` copies to Nova's ``releasenotes/notes/``.
 
 Prints one line per problem and exits 1 if there is any, 0 otherwise, 2
 on bad input. ``author()`` finds who commits: ``--author``, else git's
@@ -47,6 +50,8 @@ BLUEPRINT = 'blueprint migration-state-machine'
 PARTIAL = 'Partially-Implements: ' + BLUEPRINT
 COMPLETE = 'Implements: ' + BLUEPRINT
 FLAGS = ('UpgradeImpact', 'APIImpact', 'DocImpact', 'SecurityImpact')
+#: Flags of a change in behaviour: the commit needs a release note.
+NOTE_FLAGS = ('UpgradeImpact', 'APIImpact')
 SUBJECT_MAX = 72
 SUBJECT_AIM = 50
 BODY_MAX = 72
@@ -122,6 +127,22 @@ def flags(text: str) -> tuple[str, ...]:
     return tuple(flag for flag in FLAGS if flag in footer)
 
 
+def notes(path: str) -> list[str]:
+    """The release notes of the commit whose message is PATH."""
+    prefix = os.path.basename(path)[:3]
+    return sorted(glob.glob(os.path.join(os.path.dirname(path),
+                                         prefix + '*.yaml')))
+
+
+def check_note(path: str, text: str) -> list[str]:
+    """[] unless the message flags a behaviour change without a note."""
+    wanted = [flag for flag in flags(text) if flag in NOTE_FLAGS]
+    if not wanted or notes(path):
+        return []
+    return ['%s without a release note (%s*.yaml beside the message)'
+            % (' and '.join(wanted), os.path.basename(path)[:3])]
+
+
 def author(given: str | None, cwd: str) -> tuple[str, str]:
     """(name, email) from ``given`` ("Name <email>"), else git config."""
     if given:
@@ -156,6 +177,7 @@ def main(argv: list[str]) -> int:
             return 2
         name = os.path.basename(path)
         problems = check(text, last=index == len(files) - 1)
+        problems += check_note(path, text)
         for problem in problems:
             print('%s: %s' % (name, problem))
         subject = text.split('\n', 1)[0]
