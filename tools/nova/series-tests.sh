@@ -23,6 +23,7 @@ OUT=${1:?usage: series-tests.sh OUT WORKDIR [NN...]}
 WORKDIR=${2:?usage: series-tests.sh OUT WORKDIR [NN...]}
 shift 2
 [[ -d $OUT/cumulative ]] || { echo "series-tests: no $OUT/cumulative" >&2; exit 2; }
+mkdir -p "$WORKDIR" || exit 2
 commits=("$@")
 if (( ${#commits[@]} == 0 )); then
     for patch in "$OUT"/cumulative/*.patch; do
