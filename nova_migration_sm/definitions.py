@@ -126,7 +126,9 @@ CREATE = _Create()
 """The ``FROM`` of an edge that creates the record. Not ``None``: a row
 whose status is NULL exists, and ``None`` is what it holds."""
 
-Edge = tuple[str | None, str, str]
+From = str | _Create
+"""An edge's ``FROM``: a status, or :data:`CREATE`."""
+Edge = tuple[From, str, str]
 """``(FROM, TO, WHERE)``."""
 Race = tuple[str, str, str, str]
 """``(PERSISTED, TO, WHERE, RACE)``."""

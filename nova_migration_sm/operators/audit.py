@@ -124,10 +124,20 @@ class Group:
         return iter(sorted(self.listed, key=_last_change))
 
 
-def _last_change(row) -> tuple:
+def _changed_at(row) -> datetime.datetime:
+    """A row's last change: ``updated_at``, else ``created_at``."""
     values = dict(zip(COLUMNS, row))
     return (values['updated_at'] or values['created_at'] or
-            datetime.datetime.min, values['id'])
+            datetime.datetime.min)
+
+
+def _last_change(row) -> tuple:
+    return _changed_at(row), row[COLUMNS.index('id')]
+
+
+def listing_spool() -> spool.Spool:
+    """A spool for rows of :data:`COLUMNS`, oldest by last change."""
+    return spool.Spool(COLUMNS, ('created_at', 'updated_at'), _changed_at)
 
 
 def listed_row(row, cell: str | None = None) -> dict:
@@ -190,7 +200,7 @@ class AuditReport:
 
     def __post_init__(self) -> None:
         if self.list_rows:
-            self.listing_spool = spool.Spool()
+            self.listing_spool = listing_spool()
             for findings in self.findings():
                 findings.default_factory = self._listing_group
 

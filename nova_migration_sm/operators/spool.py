@@ -35,13 +35,6 @@ CACHE_KB = 1024
 """SQLite's page cache of a spool; the rest of it is on disk."""
 FLUSH_ROWS = 1000
 """Rows buffered before they are written to the spool."""
-_MIN = datetime.datetime.min
-_COLUMN_NAMES = ('id', 'uuid', 'migration_type', 'status', 'cross_cell_move',
-                 'old_instance_type_id', 'new_instance_type_id',
-                 'source_compute', 'created_at', 'updated_at', 'deleted')
-"""The columns of a row, as
-:data:`nova_migration_sm.operators.audit.COLUMNS`."""
-_TIMES = (8, 9)
 
 
 def _text(when: datetime.datetime | None) -> str | None:
@@ -123,10 +116,19 @@ class _TemporaryTable:
 
 
 class Spool(_TemporaryTable):
-    """Rows of many groups, written once, then read back group by group."""
+    """Rows of many groups, written once, then read back group by group.
 
-    def __init__(self) -> None:
-        super().__init__('rows', ('grp', 'last_change') + _COLUMN_NAMES)
+    A row is a tuple of ``columns``; those named in ``datetimes`` hold a
+    datetime or None. ``changed_at(row)`` is the row's last change, the
+    age :meth:`rows` sorts by.
+    """
+
+    def __init__(self, columns: tuple[str, ...], datetimes: tuple[str, ...],
+                 changed_at: collections.abc.Callable) -> None:
+        super().__init__('rows', ('grp', 'last_change') + columns)
+        self.columns = columns
+        self.times = tuple(columns.index(name) for name in datetimes)
+        self.changed_at = changed_at
         self.groups = 0
         self.indexed = False
 
@@ -137,10 +139,9 @@ class Spool(_TemporaryTable):
 
     def add(self, group: int, row) -> None:
         values = list(row)
-        for index in _TIMES:
+        for index in self.times:
             values[index] = _text(values[index])
-        when = row[9] or row[8] or _MIN
-        self._queue((group, _text(when), *values))
+        self._queue((group, _text(self.changed_at(row)), *values))
 
     def rows(self, group: int, oldest_first: bool):
         """The group's rows (tuples of the columns).
@@ -157,9 +158,9 @@ class Spool(_TemporaryTable):
         order = 'last_change, id' if oldest_first else 'rowid'
         for row in self._select(
                 'SELECT %s FROM rows WHERE grp = ? ORDER BY %s' % (
-                    ', '.join(_COLUMN_NAMES), order), (group,)):
+                    ', '.join(self.columns), order), (group,)):
             row = list(row)
-            for index in _TIMES:
+            for index in self.times:
                 row[index] = _time(row[index])
             yield tuple(row)
 

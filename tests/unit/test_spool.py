@@ -18,6 +18,7 @@ from unittest import mock
 
 import testtools
 
+from nova_migration_sm.operators import audit
 from nova_migration_sm.operators.cannotcheck import CannotCheck
 from nova_migration_sm.operators import spool
 
@@ -35,7 +36,7 @@ class TestSpool(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.spool = spool.Spool()
+        self.spool = audit.listing_spool()
         self.addCleanup(self.spool.connection.close)
 
     def test_rows_come_back_whole_as_added_and_oldest_first(self):

@@ -101,16 +101,14 @@ class Move:
     machine: str
     kind: str
     """``edge``, ``late`` or ``race``."""
-    from_status: str | type(definitions.CREATE)
+    from_status: definitions.From
     to_status: str
     where: str
 
     def __str__(self) -> str:
+        # NOTE: CREATE prints as CREATE.
         return '%s %s %s -> %s' % (self.machine, self.kind,
-                                   'CREATE' if self.from_status is
-                                   definitions.CREATE
-                                   else self.from_status,
-                                   self.to_status)
+                                   self.from_status, self.to_status)
 
 
 def parse_where(where: str) -> list[Citation]:
